@@ -1,0 +1,65 @@
+// nanogate — hls4ml-style precision configuration.
+//
+// A JSON or YAML file with up to three sections, applied in order of
+// increasing priority:
+//   Model:     {Precision: TYPE | {default|weight|bias|accum|result: TYPE},
+//               ReuseFactor: INT, Strategy: Latency|Resource|DA}
+//   LayerType: {<layer op, e.g. Dense, Relu, Input>: {Precision, ReuseFactor, Strategy}}
+//   LayerName: {<node or graph-input name>: {Precision, ReuseFactor, Strategy}}
+// TYPE is any spelling parse_fixed() accepts, or "auto" (the exact type that
+// interval analysis proves never overflows). A single TYPE for a layer sets
+// all of its weight, bias, accum and result types, as in hls4ml.
+// Unknown keys, unknown layer types, unknown layer names (checked against the
+// graph by infer_precision) and unparsable types are errors, never fallbacks.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nanogate/fixed.hpp"
+
+namespace nanogate {
+
+/// A configured type: a fixed-point type, or "auto".
+struct TypeSpec {
+  bool is_auto = false;
+  Fixed type;
+};
+
+/// The per-role types of one configuration entry (unset = not configured).
+struct PrecisionSpec {
+  std::optional<TypeSpec> weight, bias, accum, result;
+};
+
+/// One entry of Model, LayerType or LayerName.
+struct LayerConfig {
+  PrecisionSpec precision;
+  std::optional<int> reuse_factor;
+  std::optional<std::string> strategy;
+};
+
+/// A parsed configuration. `source` names the file in errors.
+struct Config {
+  std::string source;
+  Fixed default_precision = Fixed{true, 16, 6};  ///< Model Precision (default fixed<16,6>)
+  LayerConfig model;
+  std::map<std::string, LayerConfig> by_type;
+  std::map<std::string, LayerConfig> by_name;
+};
+
+/// Reads a .json, .yaml or .yml configuration file.
+/// Throws nanogate::Error naming the file, the key path (e.g.
+/// "LayerName.fc1.Precision.accum") and the reason for: a missing or
+/// unparsable file, an unknown key, a value of the wrong kind, an unparsable
+/// type, a ReuseFactor < 1, or an unknown Strategy.
+Config load_config(const std::string& path);
+
+/// Parses a configuration from JSON text (YAML is converted to the same tree).
+Config parse_config(const std::string& text, const std::string& source, bool yaml = false);
+
+/// The layer types LayerType may name.
+const std::vector<std::string>& config_layer_types();
+
+}  // namespace nanogate

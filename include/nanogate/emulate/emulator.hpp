@@ -1,0 +1,75 @@
+// nanogate — the bit-exact layer emulator.
+//
+// Executes a typed layer graph (Model::graph) on batches of events with
+// integer arithmetic on raw fixed-point codes, exact by construction: every
+// operation is computed exactly (64/128-bit integers) and precision is lost
+// only where a value is cast to a configured type (nanogate::quantize, ap_fixed
+// semantics). Layer semantics:
+//   Dense      hls4ml nnet::dense_latency: mult = (accum)(x*w); acc = (accum)b;
+//              acc = (accum)(acc + mult) for i = 0..n_in-1 in order (accum's
+//              rounding and overflow apply at each step); y = (result)acc.
+//   Add/Sub/Mul exact, then cast to the result type.
+//   Relu       y = x > 0 ? (result)x : 0.    LeakyRelu: x >= 0 ? x : alpha*x, cast.
+//   Sigmoid, Softmax  table semantics: every output is the function of the exact
+//              input value(s), computed in double and cast to the result type.
+//   Cast       (from QONNX Quant / Trunc) y = (result)x.
+//   Threshold  (BatchNorm + Quant) the exact step function: output code =
+//              number of per-channel thresholds the input code reaches.
+//   BatchNorm  y = (result)(x*scale_c + offset_c), scale/offset quantized to
+//              their weight/bias types.
+//   ReduceSum  terms cast to accum, summed in order in accum, cast to result.
+//   Move       data movement (reshape, transpose, gather, concat) + cast.
+//   InputQuant the model's input preprocessing evaluated in float32 on the
+//              user's float input, then the first Quant's cast.
+// Graph inputs without an InputQuant are cast from double to their type; a
+// value out of that type's range raises an error (never a silent wrap).
+// Values are limited to 64 bits (types are validated by precision inference).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nanogate/model.hpp"
+
+namespace nanogate {
+
+/// Results of one emulator run.
+struct EmulatorResult {
+  int64_t rows = 0;
+  int64_t cols = 0;               ///< sum of the graph outputs' per-event sizes
+  std::vector<double> values;     ///< rows × cols, real values (raw * 2^-frac)
+  std::vector<int64_t> raw;       ///< rows × cols raw codes (fixed-point mode only)
+  /// Per-tensor outputs when tracing: name → rows × size real values.
+  std::map<std::string, std::vector<double>> trace;
+};
+
+/// A compiled emulator for one model. Thread-compatible (one run at a time).
+class Emulator {
+ public:
+  /// Prepares the kernels (constants to raw codes, index maps, thresholds).
+  /// float_mode: evaluate the ONNX-level graph in double instead (no
+  /// fixed-point casts; QONNX Quant nodes still apply, as in qonnx execution).
+  /// Throws nanogate::Error for a graph it cannot execute.
+  explicit Emulator(const Model& model, bool float_mode = false);
+  ~Emulator();
+
+  /// Number of input values per event (all graph inputs, flattened, concatenated).
+  int64_t input_size() const;
+  /// Number of output values per event (all graph outputs concatenated).
+  int64_t output_size() const;
+
+  /// Runs `rows` events; x is rows × input_size() row-major doubles.
+  /// trace: also return every tensor (or only those named in `trace_names`
+  /// when not empty). Throws nanogate::Error for an input value outside the
+  /// input type's range (the message names the event and the feature).
+  EmulatorResult run(const double* x, int64_t rows, bool trace = false,
+                     const std::vector<std::string>& trace_names = {}) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nanogate

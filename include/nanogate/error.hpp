@@ -1,0 +1,42 @@
+// nanogate — the one error type every stage raises for bad user input.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace nanogate {
+
+/// A user-facing error: bad model file, unsupported op, impossible precision,
+/// bad configuration, bad input data. what() is one line of the form
+///   "<file>: node '<node>' (<op>): <reason>"
+/// with the node part left out when the error is not about a node.
+class Error : public std::runtime_error {
+ public:
+  /// file: the model / config / data file (may be empty); node, op: the graph
+  /// node the error is about (may be empty); reason: what is wrong.
+  Error(const std::string& file, const std::string& node, const std::string& op,
+        const std::string& reason)
+      : std::runtime_error(format(file, node, op, reason)), file_(file), node_(node), reason_(reason) {}
+  /// An error about a file as a whole (no node).
+  Error(const std::string& file, const std::string& reason) : Error(file, "", "", reason) {}
+
+  const std::string& file() const { return file_; }
+  const std::string& node() const { return node_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  static std::string format(const std::string& file, const std::string& node, const std::string& op,
+                            const std::string& reason) {
+    std::string s = file.empty() ? std::string("<model>") : file;
+    s += ": ";
+    if (!node.empty()) {
+      s += "node '" + node + "'";
+      if (!op.empty()) s += " (" + op + ")";
+      s += ": ";
+    }
+    return s + reason;
+  }
+  std::string file_, node_, reason_;
+};
+
+}  // namespace nanogate

@@ -1,0 +1,103 @@
+// nanogate — the layer graph: the IR between frontends, passes and the emulator.
+//
+// A Graph is a list of nodes in topological order over named tensors. Frontends
+// produce ONNX-like nodes (op names as in ONNX, QONNX ops under their own
+// names); passes fold constants, fuse layers and give every tensor an exact
+// fixed-point type; the layer emulator executes the typed graph.
+//
+// Shapes are per event: the leading batch dimension of every activation is
+// implicit and never stored (a model input [N,16] has shape {16}). Constants
+// (initializers, folded sub-graphs) have no batch dimension.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "nanogate/fixed.hpp"
+
+namespace nanogate {
+
+/// Per-event shape (batch dimension excluded). {} is a scalar.
+using Shape = std::vector<int64_t>;
+
+/// Number of elements of a shape (1 for a scalar).
+int64_t num_elements(const Shape& s);
+/// "[64,32]"-style rendering for messages and reports.
+std::string shape_str(const Shape& s);
+
+/// Value of the symbolic batch dimension inside folded shape constants
+/// (e.g. the output of Shape(x)[0]); Reshape treats it as "the batch".
+inline constexpr double kBatchDim = -1e15;
+
+/// A node attribute: int, float, string, or a list of ints or floats.
+using Attr = std::variant<int64_t, double, std::string, std::vector<int64_t>, std::vector<double>>;
+
+/// A named tensor. Activations carry a batch dimension at run time;
+/// constants hold their values (row-major) in `values`.
+struct Tensor {
+  std::string name;
+  Shape shape;                   ///< per-event shape (constants: full shape)
+  bool known_shape = false;      ///< set by shape inference
+  bool is_const = false;
+  std::vector<double> values;    ///< constant values, row-major (is_const only)
+  std::optional<Fixed> type;     ///< exact fixed-point type, set by precision inference / Quant
+  int64_t size() const { return num_elements(shape); }
+};
+
+/// Per-node precision: types for weights, bias, accumulator and result, as
+/// given by the configuration or inferred. Unset means "not given".
+struct Precision {
+  std::optional<Fixed> weight, bias, accum, result;
+  bool result_auto = false;  ///< "auto": exact result by interval analysis
+  bool accum_auto = false;   ///< "auto": exact accumulator by interval analysis
+};
+
+/// One operation. `op` is the ONNX op type (or a nanogate layer op after
+/// fusion: Dense, Threshold, ...). inputs/outputs name tensors; an empty input
+/// name is an omitted optional input.
+struct Node {
+  std::string name;
+  std::string op;
+  std::string domain;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  std::map<std::string, Attr> attrs;
+  Precision precision;
+  int reuse_factor = 1;        ///< kept for the backends
+  std::string strategy;        ///< "Latency", "Resource", "DA" (kept for the backends)
+
+  bool has_attr(const std::string& k) const { return attrs.count(k) != 0; }
+  /// Integer attribute or `dflt` when absent. Throws nanogate::Error (naming
+  /// the node) when present with another kind.
+  int64_t attr_int(const std::string& k, int64_t dflt) const;
+  double attr_float(const std::string& k, double dflt) const;
+  std::string attr_str(const std::string& k, const std::string& dflt) const;
+  std::vector<int64_t> attr_ints(const std::string& k, const std::vector<int64_t>& dflt) const;
+};
+
+/// The layer graph. `source` is the model file name used in every error.
+struct Graph {
+  std::string source;
+  std::vector<std::string> inputs;   ///< graph input tensors (activations)
+  std::vector<std::string> outputs;  ///< graph output tensors
+  std::map<std::string, Tensor> tensors;
+  std::vector<Node> nodes;           ///< topological order
+  bool quantized = false;            ///< the model contains QONNX Quant/BipolarQuant/Trunc nodes
+
+  /// Tensor by name; throws nanogate::Error when missing.
+  Tensor& tensor(const std::string& name);
+  const Tensor& tensor(const std::string& name) const;
+  bool has_tensor(const std::string& name) const { return tensors.count(name) != 0; }
+  /// The node producing `tensor`, or nullptr (graph input / initializer).
+  const Node* producer(const std::string& tensor) const;
+  /// Nodes consuming `tensor`.
+  std::vector<const Node*> consumers(const std::string& tensor) const;
+  /// Node by name or nullptr.
+  Node* find_node(const std::string& name);
+};
+
+}  // namespace nanogate

@@ -1,0 +1,59 @@
+// nanogate — graph passes, in pipeline order. Each pass does one thing and
+// lives in its own file under src/passes/.
+#pragma once
+
+#include "nanogate/config.hpp"
+#include "nanogate/graph.hpp"
+
+namespace nanogate {
+
+/// Shape inference and constant folding (src/passes/fold_constants.cpp).
+/// Walks the nodes in order: a node whose inputs are all constant is
+/// evaluated (double precision, ONNX semantics) and removed, its outputs
+/// becoming constants; Shape of an activation folds to its per-event shape
+/// with the symbolic batch (kBatchDim) in front, so whole shape sub-graphs
+/// (Shape → Gather → Unsqueeze → Concat → Reshape) disappear. A Quant on a
+/// constant with a power-of-two scale and zero offset also gives the folded
+/// constant its exact fixed-point type. Every remaining tensor gets its
+/// per-event shape. Dead nodes are removed.
+/// Throws nanogate::Error for shape mismatches and unsupported attributes.
+void fold_constants(Graph& g);
+
+/// Host-side input preprocessing (src/passes/input_preprocess.cpp). A chain
+/// of elementwise ops with constant operands (Mul, Div, Add, Sub) from a graph
+/// input into a Quant node is what Brevitas exports put in front of the first
+/// quantizer (e.g. x*2-1). The chain is moved into the "InputQuant" node that
+/// replaces the Quant: the emulator evaluates it in float32 (as ONNX runtimes
+/// do) on the user's float input and then quantizes; the firmware's input port
+/// is the Quant's fixed-point type.
+void fold_input_preprocessing(Graph& g);
+
+/// Layer lowering (src/passes/lower_layers.cpp): rewrites ONNX-level nodes to
+/// nanogate layers. MatMul/Gemm with a constant matrix (+ a following Add of
+/// a constant bias) → Dense named after the MatMul/Gemm; QONNX Quant with a
+/// power-of-two scale and zero offset → Cast to its exact type (other scales
+/// → Mul by 1/scale, Cast, Mul by scale: explicit scaling); Trunc → Cast;
+/// BatchNormalization after a Dense with float weights → folded into it;
+/// BatchNormalization (or a per-channel affine) followed by a Quant on an
+/// exact input → Threshold (FINN-style MultiThreshold: the exact step
+/// function); other BatchNormalization → an affine BatchNorm layer;
+/// Div by a constant → Mul by its reciprocal; Pow(x, 2) → Mul(x, x);
+/// data movement (Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Gather,
+/// Concat, Identity, Dropout) → Move with a precomputed index map.
+/// Throws nanogate::Error for a Quant with a non-zero zero point, a narrow
+/// unsigned Quant, an unsupported rounding mode, or a non-constant Pow exponent.
+void lower_layers(Graph& g);
+
+/// Precision inference (src/passes/precision.cpp): applies the configuration
+/// (Model < LayerType < LayerName) and gives every tensor its exact
+/// fixed-point type. Quant nodes fix their tensors exactly; "auto" gives
+/// accumulators and results the exact type that interval analysis over the
+/// input types and constant values proves can never overflow; functions with
+/// no exact fixed-point result (Sigmoid, Softmax, affine with float
+/// constants) and every tensor of a float model default to the Model
+/// precision (fixed<16,6> unless configured), as in hls4ml.
+/// Throws nanogate::Error for a configuration naming a missing layer, a
+/// config type that conflicts with a Quant node, or a type over 64 bits.
+void infer_precision(Graph& g, const Config& cfg);
+
+}  // namespace nanogate

@@ -1,0 +1,173 @@
+// nanogate — configuration parsing (include/nanogate/config.hpp). JSON via
+// nlohmann-json, YAML via yaml-cpp converted to the same JSON tree.
+#include "nanogate/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "nanogate/error.hpp"
+
+namespace nanogate {
+
+using json = nlohmann::json;
+
+const std::vector<std::string>& config_layer_types() {
+  static const std::vector<std::string> t = {"Input",   "Dense",     "Cast",      "Relu",    "LeakyRelu",
+                                             "Sigmoid", "Softmax",   "Add",       "Sub",     "Mul",
+                                             "BatchNorm", "Threshold", "ReduceSum", "Move", "BipolarQuant"};
+  return t;
+}
+
+namespace {
+
+json yaml_to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json j = json::object();
+      for (auto it = n.begin(); it != n.end(); ++it) j[it->first.as<std::string>()] = yaml_to_json(it->second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      json j = json::array();
+      for (auto it = n.begin(); it != n.end(); ++it) j.push_back(yaml_to_json(*it));
+      return j;
+    }
+    case YAML::NodeType::Scalar: {
+      std::string s = n.as<std::string>();
+      if (n.Tag() != "!") {  // plain scalar: numbers become numbers
+        char* end = nullptr;
+        long long v = std::strtoll(s.c_str(), &end, 10);
+        if (!s.empty() && end && *end == 0) return json(v);
+      }
+      return json(s);
+    }
+    default:
+      return json();
+  }
+}
+
+struct Parser {
+  std::string src;
+  [[noreturn]] void fail(const std::string& path, const std::string& why) const {
+    throw Error(src, "config " + path + ": " + why);
+  }
+  TypeSpec type(const json& j, const std::string& path) const {
+    if (!j.is_string()) fail(path, "expected a type string such as \"fixed<16,6>\" or \"auto\"");
+    std::string s = j.get<std::string>();
+    if (s == "auto") return TypeSpec{true, {}};
+    try {
+      return TypeSpec{false, parse_fixed(s)};
+    } catch (const FixedTypeError& e) {
+      fail(path, e.what());
+    }
+  }
+  PrecisionSpec precision(const json& j, const std::string& path, bool allow_default) const {
+    PrecisionSpec p;
+    if (j.is_string()) {
+      TypeSpec t = type(j, path);
+      p.weight = p.bias = p.accum = p.result = t;
+      return p;
+    }
+    if (!j.is_object()) fail(path, "expected a type or an object with weight/bias/accum/result");
+    for (auto& [k, v] : j.items()) {
+      std::string kp = path + "." + k;
+      if (k == "weight") p.weight = type(v, kp);
+      else if (k == "bias") p.bias = type(v, kp);
+      else if (k == "accum") p.accum = type(v, kp);
+      else if (k == "result") p.result = type(v, kp);
+      else if (k == "default" && allow_default) {
+        TypeSpec t = type(v, kp);
+        if (!p.weight) p.weight = t;
+        if (!p.bias) p.bias = t;
+        if (!p.accum) p.accum = t;
+        if (!p.result) p.result = t;
+      } else
+        fail(kp, "unknown precision key (expected weight, bias, accum, result" +
+                     std::string(allow_default ? ", default" : "") + ")");
+    }
+    return p;
+  }
+  LayerConfig layer(const json& j, const std::string& path, bool is_model) const {
+    if (!j.is_object()) fail(path, "expected an object");
+    LayerConfig c;
+    for (auto& [k, v] : j.items()) {
+      std::string kp = path + "." + k;
+      if (k == "Precision") {
+        c.precision = precision(v, kp, is_model);
+      } else if (k == "ReuseFactor") {
+        if (!v.is_number_integer() || v.get<int64_t>() < 1) fail(kp, "expected an integer >= 1");
+        c.reuse_factor = int(v.get<int64_t>());
+      } else if (k == "Strategy") {
+        static const std::vector<std::string> ok = {"Latency", "Resource", "DA"};
+        if (!v.is_string()) fail(kp, "expected Latency, Resource or DA");
+        std::string s = v.get<std::string>();
+        auto it = std::find_if(ok.begin(), ok.end(), [&](const std::string& o) {
+          return std::equal(o.begin(), o.end(), s.begin(), s.end(), [](char a, char b) { return tolower(a) == tolower(b); });
+        });
+        if (it == ok.end()) fail(kp, "unknown strategy '" + s + "' (expected Latency, Resource or DA)");
+        c.strategy = *it;
+      } else {
+        fail(kp, "unknown key (expected Precision, ReuseFactor, Strategy)");
+      }
+    }
+    return c;
+  }
+};
+
+}  // namespace
+
+Config parse_config(const std::string& text, const std::string& source, bool yaml) {
+  json root;
+  try {
+    if (yaml) root = yaml_to_json(YAML::Load(text));
+    else root = json::parse(text);
+  } catch (const std::exception& e) {
+    throw Error(source, std::string("cannot parse configuration: ") + e.what());
+  }
+  Parser p{source};
+  Config cfg;
+  cfg.source = source;
+  if (root.is_null()) return cfg;
+  if (!root.is_object()) p.fail("(top level)", "expected an object with Model, LayerType, LayerName");
+  for (auto& [k, v] : root.items()) {
+    if (k == "Model") {
+      cfg.model = p.layer(v, "Model", true);
+      if (cfg.model.precision.result && !cfg.model.precision.result->is_auto)
+        cfg.default_precision = cfg.model.precision.result->type;
+    } else if (k == "LayerType") {
+      if (!v.is_object()) p.fail("LayerType", "expected an object");
+      const auto& types = config_layer_types();
+      for (auto& [t, lv] : v.items()) {
+        if (std::find(types.begin(), types.end(), t) == types.end()) {
+          std::string list;
+          for (auto& x : types) list += (list.empty() ? "" : ", ") + x;
+          p.fail("LayerType." + t, "unknown layer type (known: " + list + ")");
+        }
+        cfg.by_type[t] = p.layer(lv, "LayerType." + t, false);
+      }
+    } else if (k == "LayerName") {
+      if (!v.is_object()) p.fail("LayerName", "expected an object");
+      for (auto& [t, lv] : v.items()) cfg.by_name[t] = p.layer(lv, "LayerName." + t, false);
+    } else {
+      p.fail(k, "unknown section (expected Model, LayerType, LayerName)");
+    }
+  }
+  return cfg;
+}
+
+Config load_config(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw Error(path, "cannot open configuration file");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string ext = path.size() >= 5 ? path.substr(path.find_last_of('.') + 1) : "";
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  if (ss.str().empty()) throw Error(path, "empty configuration file");
+  return parse_config(ss.str(), path, ext == "yaml" || ext == "yml");
+}
+
+}  // namespace nanogate

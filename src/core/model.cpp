@@ -1,0 +1,24 @@
+// nanogate — the compile pipeline (include/nanogate/model.hpp).
+#include "nanogate/model.hpp"
+
+#include "nanogate/frontend/onnx.hpp"
+#include "nanogate/passes/passes.hpp"
+
+namespace nanogate {
+
+Model compile_graph(Graph g, const Config& cfg) {
+  Model m;
+  m.source = g.source;
+  m.config = cfg;
+  fold_constants(g);
+  m.reference = g;
+  fold_input_preprocessing(g);
+  lower_layers(g);
+  infer_precision(g, cfg);
+  m.graph = std::move(g);
+  return m;
+}
+
+Model compile_model(const std::string& path, const Config& cfg) { return compile_graph(load_onnx(path), cfg); }
+
+}  // namespace nanogate

@@ -1,0 +1,49 @@
+// nanogate — ONNX-level reference kernels in double precision.
+//
+// One evaluator of every ONNX-level op, used for constant folding (all inputs
+// constant, no batch dimension), for shape inference (activations evaluated on
+// zeros), and by the float emulator (one event at a time). Semantics are those
+// of the ONNX operator specification (onnx.ai/onnx/operators) and, for Quant,
+// BipolarQuant and Trunc, qonnx.custom_op.general (quant.py, bipolar_quant.py,
+// trunc.py), computed in double.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nanogate/graph.hpp"
+
+namespace nanogate {
+
+/// A dense row-major array of doubles.
+struct FArray {
+  Shape shape;
+  std::vector<double> v;
+};
+
+/// One input of a kernel call. `batched` arrays are per-event (their leading
+/// batch dimension is implicit); attribute axes then count the batch as 0.
+struct FArg {
+  const FArray* a = nullptr;  ///< nullptr for an omitted optional input
+  bool batched = false;
+};
+
+/// Evaluates node `n` on its inputs and returns its outputs (per event when
+/// any input is batched). Throws nanogate::Error (source file, node, reason)
+/// for shapes or attributes the op does not accept, an op applied across the
+/// batch dimension, or an op not implemented.
+std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const std::string& source);
+
+/// BatchNormalization (inputs x, gamma, beta, mean, var; epsilon) as a
+/// per-channel affine y = x * scale[c] + offset[c], computed in double.
+/// Throws nanogate::Error when the parameters are not constants.
+void batchnorm_affine(const Graph& g, const Node& n, std::vector<double>& scale, std::vector<double>& offset);
+
+/// qonnx integer bounds of a Quant: [min_int, max_int] for `bits` bits.
+void quant_int_range(bool is_signed, bool narrow, double bits, double& lo, double& hi);
+
+/// qonnx rounding function by name (ROUND/HALF_EVEN, CEIL, FLOOR, UP, DOWN,
+/// ROUND_TO_ZERO, HALF_UP, HALF_DOWN); throws std::invalid_argument otherwise.
+double qonnx_round(const std::string& mode, double x);
+
+}  // namespace nanogate

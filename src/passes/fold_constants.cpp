@@ -1,0 +1,110 @@
+// nanogate — shape inference and constant folding (passes.hpp).
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "emulate/float_ops.hpp"
+#include "nanogate/error.hpp"
+#include "nanogate/passes/passes.hpp"
+#include "passes/quant_type.hpp"
+
+namespace nanogate {
+
+namespace {
+
+bool is_data_movement(const std::string& op) {
+  return op == "Transpose" || op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
+         op == "Identity" || op == "Gather";
+}
+
+/// Removes nodes whose outputs reach no graph output.
+void remove_dead_nodes(Graph& g) {
+  std::set<std::string> live(g.outputs.begin(), g.outputs.end());
+  std::vector<Node> kept;
+  for (auto it = g.nodes.rbegin(); it != g.nodes.rend(); ++it) {
+    bool used = false;
+    for (auto& o : it->outputs) used |= live.count(o) != 0;
+    if (!used) continue;
+    for (auto& i : it->inputs)
+      if (!i.empty()) live.insert(i);
+    kept.push_back(*it);
+  }
+  g.nodes.assign(kept.rbegin(), kept.rend());
+  for (auto it = g.tensors.begin(); it != g.tensors.end();) {
+    bool is_input = std::find(g.inputs.begin(), g.inputs.end(), it->first) != g.inputs.end();
+    if (!live.count(it->first) && !is_input) it = g.tensors.erase(it);
+    else ++it;
+  }
+}
+
+}  // namespace
+
+void fold_constants(Graph& g) {
+  std::vector<Node> kept;
+  for (auto& n : g.nodes) {
+    bool all_const = true;
+    for (auto& i : n.inputs)
+      if (!i.empty() && !g.tensor(i).is_const) all_const = false;
+
+    if (n.op == "Shape" && !all_const) {  // per-event shape with the symbolic batch in front
+      Tensor& out = g.tensor(n.outputs.at(0));
+      const Tensor& in = g.tensor(n.inputs.at(0));
+      out.is_const = true;
+      out.known_shape = true;
+      out.values = {kBatchDim};
+      for (auto d : in.shape) out.values.push_back(double(d));
+      int64_t start = n.attr_int("start", 0), end = n.attr_int("end", int64_t(out.values.size()));
+      int64_t r = int64_t(out.values.size());
+      if (start < 0) start += r;
+      if (end < 0) end += r;
+      start = std::clamp<int64_t>(start, 0, r);
+      end = std::clamp<int64_t>(end, start, r);
+      out.values = std::vector<double>(out.values.begin() + start, out.values.begin() + end);
+      out.shape = {int64_t(out.values.size())};
+      continue;
+    }
+
+    std::vector<FArray> arrays;
+    std::vector<FArg> args;
+    arrays.reserve(n.inputs.size());
+    for (auto& i : n.inputs) {
+      if (i.empty()) {
+        arrays.push_back({});
+        continue;
+      }
+      const Tensor& t = g.tensor(i);
+      if (!t.known_shape) throw Error(g.source, n.name, n.op, "input '" + i + "' has no known shape");
+      FArray a{t.shape, t.is_const ? t.values : std::vector<double>(size_t(t.size()), 0.0)};
+      arrays.push_back(std::move(a));
+    }
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      if (n.inputs[k].empty()) args.push_back({nullptr, false});
+      else args.push_back({&arrays[k], !g.tensor(n.inputs[k]).is_const});
+    }
+    std::vector<FArray> outs = eval_float(n, args, g.source);
+    for (size_t k = 0; k < n.outputs.size() && k < outs.size(); ++k) {
+      Tensor& t = g.tensor(n.outputs[k]);
+      t.shape = outs[k].shape;
+      t.known_shape = true;
+      if (all_const) {
+        t.is_const = true;
+        t.values = std::move(outs[k].v);
+      }
+    }
+    if (all_const) {
+      if (n.op == "Quant") {  // a quantized constant (weights, biases) keeps its exact type
+        if (auto ft = quant_fixed_type(g, n)) g.tensor(n.outputs[0]).type = *ft;
+      } else if (is_data_movement(n.op) && !n.inputs.empty() && g.tensor(n.inputs[0]).type) {
+        g.tensor(n.outputs[0]).type = g.tensor(n.inputs[0]).type;  // e.g. Transpose of quantized weights
+      }
+      continue;
+    }
+    kept.push_back(std::move(n));
+  }
+  g.nodes = std::move(kept);
+  remove_dead_nodes(g);
+  for (auto& o : g.outputs)
+    if (g.tensor(o).is_const) throw Error(g.source, "graph output '" + o + "' is a constant: nothing to compute");
+}
+
+}  // namespace nanogate
