@@ -38,6 +38,8 @@ enum class Overflow {
   SAT,       ///< clamp to [min, max]
   SAT_ZERO,  ///< out-of-range values become 0
   SAT_SYM,   ///< signed: clamp to [-max, max]; unsigned: as SAT
+             ///< (as in ap_fixed_base.h, an in-range -2^(W-1) also becomes
+             ///< -max; a 1-bit signed type saturates like SAT, see fixed.cpp)
 };
 
 /// Raised for an unparsable or impossible type (width < 1, width > 64, ...).
@@ -66,13 +68,15 @@ struct Fixed {
   double lsb() const;
   /// Real value of a raw code (exact for |raw| < 2^53).
   double value(int64_t raw) const;
-  /// Checks 1 <= W <= 64 (63 unsigned); throws FixedTypeError otherwise.
+  /// Checks 1 <= W <= 64 (63 unsigned); throws FixedTypeError otherwise,
+  /// e.g. "invalid type 'fixed<0,3>': width must be 1..64".
   void validate() const;
   /// Canonical nanogate spelling: "fixed<W,I>" / "ufixed<W,I>", with the
   /// rounding and overflow modes appended only when they are not TRN/WRAP,
   /// e.g. "fixed<8,6,RND_CONV,SAT>".
   std::string str() const;
-  /// Vitis spelling, e.g. "ap_fixed<8,6,AP_RND_CONV,AP_SAT>".
+  /// Vitis spelling, e.g. "ap_fixed<8,6,AP_RND_CONV,AP_SAT>" (same rule for
+  /// which modes are written as str()).
   std::string ap_str() const;
 
   bool operator==(const Fixed&) const = default;
@@ -82,26 +86,40 @@ struct Fixed {
 ///   fixed<W,I[,Q[,O[,N]]]>, ufixed<...>, ap_fixed<...>, ap_ufixed<...>,
 ///   int<W>, uint<W>, ap_int<W>, ap_uint<W>;
 /// Q and O may be written with or without the "AP_" prefix (TRN, AP_RND_CONV,
-/// ...); N (saturation bits) is accepted only when 0.
-/// Throws FixedTypeError naming the text and the reason.
+/// ...); N (saturation bits) is accepted only when 0. int<W> means fixed<W,W>.
+/// parse_fixed(t.str()) == t and parse_fixed(t.ap_str()) == t for every valid t.
+/// Throws FixedTypeError naming the text and the reason, e.g.
+/// "invalid type 'fixed<0,3>': width must be 1..64".
 Fixed parse_fixed(std::string_view text);
 
-/// Name of a rounding / overflow mode without the AP_ prefix ("RND_CONV").
+/// Name of a rounding / overflow mode without the AP_ prefix ("RND_CONV");
+/// the spelling used by Fixed::str() and accepted by parse_fixed().
 const char* to_string(Rounding r);
 const char* to_string(Overflow o);
 
-/// Quantises the exact value raw * 2^-frac to type t and returns t's raw code:
-/// rounding at t's LSB with t.rounding, then t.overflow to t's range.
-/// Exact for every input (128-bit intermediate, any shift amount).
+/// Quantises the exact value raw * 2^-frac (frac: fractional bits of the
+/// source, any int, negative meaning a coarser-than-integer LSB) to type t
+/// and returns t's raw code: rounding at t's LSB (2^-(W-I)) with t.rounding,
+/// then t.overflow to [t.min_raw(), t.max_raw()] -- exactly what the Vitis HLS
+/// cast ap_fixed<W,I,Q,O> = ap_fixed<..> does (UG1399; cross-checked against
+/// ap_fixed_base.h). Exact for every raw and frac (128-bit intermediates;
+/// shifts of 128 bits or more are classified, never performed).
+/// Throws FixedTypeError if t is invalid (see Fixed::validate).
 int64_t quantize(i128 raw, int frac, const Fixed& t);
 
-/// Quantises a double (taken as the exact binary value it holds) to t.
-/// NaN gives 0; +-inf behave as values beyond the range.
+/// Quantises a double, taken as the exact binary value it holds (frexp gives
+/// a 53-bit integer mantissa and an exponent; the integer path does the rest),
+/// to t. NaN gives 0. +-inf are taken as +-2^1024, as ap_fixed_base(double)
+/// does, i.e. beyond the range of every type with int_bits <= 1024 (SAT gives
+/// max/min, SAT_ZERO and WRAP give 0). Throws FixedTypeError if t is invalid.
 int64_t quantize(double v, const Fixed& t);
 
 /// Smallest type with fractional bits `frac` that holds every raw code in
-/// [lo, hi] exactly (unsigned when lo >= 0). Modes are TRN/WRAP.
-/// Throws FixedTypeError if it would need more than 64 bits.
+/// [lo, hi] exactly: unsigned when lo >= 0 (width = bit length of hi, at
+/// least 1), else signed (smallest W with -2^(W-1) <= lo, hi < 2^(W-1));
+/// int_bits = W - frac. Modes are TRN/WRAP.
+/// Throws FixedTypeError if lo > hi, or if it would need more than 64 bits
+/// (63 unsigned).
 Fixed type_for_range(i128 lo, i128 hi, int frac);
 
 }  // namespace nanogate

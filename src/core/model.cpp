@@ -12,7 +12,7 @@ Model compile_graph(Graph g, const Config& cfg) {
   m.config = cfg;
   fold_constants(g);
   m.reference = g;
-  fold_input_preprocessing(g);
+  fold_input_preprocessing(g, cfg);
   lower_layers(g);
   infer_precision(g, cfg);
   m.graph = std::move(g);

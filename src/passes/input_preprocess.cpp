@@ -11,7 +11,7 @@ namespace {
 bool is_input_affine(const std::string& op) { return op == "Mul" || op == "Div" || op == "Add" || op == "Sub"; }
 }  // namespace
 
-void fold_input_preprocessing(Graph& g) {
+void fold_input_preprocessing(Graph& g, const Config& cfg) {
   for (const std::string& in : g.inputs) {
     // Follow the single-consumer chain of elementwise-with-constant ops.
     std::vector<const Node*> chain;
@@ -42,6 +42,9 @@ void fold_input_preprocessing(Graph& g) {
       chain_in.push_back(cur);
       cur = c->outputs[0];
     }
+    if (!quant || cfg.by_name.count(in)) continue;
+    for (const Node* c : chain)
+      if (cfg.by_name.count(c->name)) quant = nullptr;
     if (!quant) continue;
     if (reshaped)  // constants broadcast against a reshaped tensor: only scalars keep their meaning
       for (const Node* c : chain)

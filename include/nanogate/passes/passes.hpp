@@ -25,8 +25,10 @@ void fold_constants(Graph& g);
 /// quantizer (e.g. x*2-1). The chain is moved into the "InputQuant" node that
 /// replaces the Quant: the emulator evaluates it in float32 (as ONNX runtimes
 /// do) on the user's float input and then quantizes; the firmware's input port
-/// is the Quant's fixed-point type.
-void fold_input_preprocessing(Graph& g);
+/// is the Quant's fixed-point type. A chain the configuration gives types to
+/// (LayerName names the input or one of the chain's nodes) is firmware and
+/// stays in the graph.
+void fold_input_preprocessing(Graph& g, const Config& cfg);
 
 /// Layer lowering (src/passes/lower_layers.cpp): rewrites ONNX-level nodes to
 /// nanogate layers. MatMul/Gemm with a constant matrix (+ a following Add of

@@ -1,0 +1,88 @@
+"""Shared fixtures for nanogate's Python cross-check tests.
+
+The tests drive the `nanogate` CLI built by scripts/setup.sh (NANOGATE_BUILD_DIR,
+default build/) and compare it with the field's references: onnxruntime, qonnx's
+own execution, Brevitas, and the CMS AXOL1TL emulator vectors in ../shared/models.
+"""
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT.parent / "shared" / "models"
+BUILD = ROOT / os.environ.get("NANOGATE_BUILD_DIR", "build")
+CLI = BUILD / "nanogate"
+
+
+def run_cli(*args, check=True):
+    """Runs the nanogate CLI; returns the CompletedProcess (text mode)."""
+    p = subprocess.run([str(CLI), *map(str, args)], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"nanogate {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stderr}")
+    return p
+
+
+def emulate(model, x, tmp_path, config=None, float_mode=False, tensors=(), raw=False):
+    """Runs `nanogate emulate` on a 2-D float array; returns the output array."""
+    inp = tmp_path / "in.npy"
+    out = tmp_path / "out.npy"
+    np.save(inp, np.ascontiguousarray(x, dtype=np.float64))
+    args = ["emulate", model, "--input", inp, "--output", out, "--force"]
+    if config:
+        args += ["--config", config]
+    if float_mode:
+        args.append("--float")
+    if raw:
+        args.append("--raw")
+    for t in tensors:
+        args += ["--tensor", t]
+    run_cli(*args)
+    return np.load(out)
+
+
+def qonnx_execute(model_path, x, names):
+    """qonnx's reference execution (qonnx.core.onnx_exec.execute_onnx) of a whole
+    batch; returns {name: array[N, -1]} for the requested tensors.
+
+    qonnx builds one-node models with onnx's default IR version, which this venv's
+    onnxruntime may reject; the helper pins IR version 8 for those, which changes
+    nothing in their semantics."""
+    import onnx.helper as oh
+
+    if not getattr(oh.make_model, "_nanogate_ir_pin", False):
+        orig = oh.make_model
+
+        def make_model(*a, **k):
+            k.setdefault("ir_version", 8)
+            return orig(*a, **k)
+
+        make_model._nanogate_ir_pin = True
+        oh.make_model = make_model
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    m = ModelWrapper(str(model_path))
+    inp = m.graph.input[0]
+    shape = [d.dim_value for d in inp.type.tensor_type.shape.dim]
+    x = np.asarray(x, dtype=np.float32).reshape([len(x)] + shape[1:])
+    inp.type.tensor_type.shape.dim[0].Clear()
+    inp.type.tensor_type.shape.dim[0].dim_value = len(x)
+    del m.graph.value_info[:]  # exporters may have recorded batch-1 intermediate shapes
+    for o in m.graph.output:
+        if o.type.tensor_type.shape.dim:
+            o.type.tensor_type.shape.dim[0].Clear()
+            o.type.tensor_type.shape.dim[0].dim_value = len(x)
+    m = m.transform(InferShapes())
+    ctx = execute_onnx(m, {inp.name: x}, return_full_exec_context=True)
+    return {n: np.asarray(ctx[n]).reshape(len(x), -1) for n in names}
+
+
+@pytest.fixture(scope="session")
+def models():
+    if not MODELS.is_dir():
+        pytest.fail(f"shared models not found at {MODELS}")
+    return MODELS
