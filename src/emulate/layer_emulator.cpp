@@ -5,6 +5,8 @@
 #include <numeric>
 #include <set>
 
+#include "emulate/cast.hpp"
+#include "emulate/dense_kernels.hpp"
 #include "emulate/float_ops.hpp"
 #include "nanogate/emulate/emulator.hpp"
 #include "nanogate/error.hpp"
@@ -54,8 +56,23 @@ struct Operand {
   std::vector<int64_t> map;     ///< output element → operand element
 };
 
+/// Kernel kinds (the op names of the typed graph).
+enum class K { Dense, Add, Sub, Mul, Relu, Cast, LeakyRelu, BipolarQuant, Sigmoid, Softmax, BatchNorm, Threshold,
+               ReduceSum, Move, InputQuant };
+
+K kind_of(const std::string& op) {
+  static const std::map<std::string, K> m = {
+      {"Dense", K::Dense},         {"Add", K::Add},       {"Sub", K::Sub},         {"Mul", K::Mul},
+      {"Relu", K::Relu},           {"Cast", K::Cast},     {"LeakyRelu", K::LeakyRelu},
+      {"BipolarQuant", K::BipolarQuant}, {"Sigmoid", K::Sigmoid}, {"Softmax", K::Softmax},
+      {"BatchNorm", K::BatchNorm}, {"Threshold", K::Threshold}, {"ReduceSum", K::ReduceSum},
+      {"Move", K::Move},           {"InputQuant", K::InputQuant}};
+  return m.at(op);
+}
+
 struct Step {
   std::string name, op;
+  K kind = K::Cast;
   int out = -1;
   Fixed result;
   std::vector<Operand> ops;
@@ -64,6 +81,9 @@ struct Step {
   std::vector<int64_t> w, b;
   Fixed tw, tb, acc;
   bool exact_acc = false;
+  int f64_mode = 0;                        // 1: exact sum in doubles, 2: floor per product in doubles
+  std::vector<double> wd;                  // weights as doubles (pre-scaled for mode 2)
+  std::vector<int64_t> b_acc;              // bias cast to accum (mode 2)
   // generic per-element data
   std::vector<int64_t> map, map_src;       // Move / ReduceSum groups
   std::vector<int64_t> group_start;        // ReduceSum: start of each output's terms in map
@@ -78,6 +98,12 @@ struct Step {
   std::vector<float> pre_consts_first;     // InputQuant
   std::vector<std::vector<float>> pre_consts;
   std::vector<std::vector<int64_t>> pre_maps;
+  CastPlan to_result;                      // from the step's working binary point to the result type
+  CastPlan to_acc, acc_to_result;          // Dense / ReduceSum: into accum, accum → result
+  CastPlan acc_wrap;                       // Dense: accum-grid values wrapped into accum
+  std::vector<CastPlan> move_plans;        // Move: per input
+  std::vector<int64_t> b_fp;               // Dense: bias at the products' binary point
+  bool small = false;                      // Add/Sub/Mul: 64-bit arithmetic is exact
   int in_col = 0;                          // InputQuant: graph input column offset
   int64_t in_size = 0;
 };
@@ -152,6 +178,11 @@ struct Emulator::Impl {
       s.name = n.name;
       s.op = n.op;
       s.node = n;
+      if (n.op != "Dense" && n.op != "Add" && n.op != "Sub" && n.op != "Mul" && n.op != "Relu" && n.op != "Cast" &&
+          n.op != "LeakyRelu" && n.op != "BipolarQuant" && n.op != "Sigmoid" && n.op != "Softmax" &&
+          n.op != "BatchNorm" && n.op != "Threshold" && n.op != "ReduceSum" && n.op != "Move" && n.op != "InputQuant")
+        fail(n, "the emulator has no kernel for op '" + n.op + "'");
+      s.kind = kind_of(n.op);
       s.result = *n.precision.result;
       s.out = buffer(g, n.outputs.at(0));
       const Shape& oshape = g.tensor(n.outputs[0]).shape;
@@ -175,11 +206,37 @@ struct Emulator::Impl {
         // Products and bias land exactly in accum, and accum wraps: the sum
         // can be formed exactly and wrapped once (modular arithmetic).
         s.exact_acc = s.acc.overflow == Overflow::WRAP && s.acc.frac_bits() >= fp &&
-                      s.acc.frac_bits() >= s.tb.frac_bits() && s.ops[0].type.width + s.tw.width + 24 < 63;
+                      s.acc.frac_bits() >= s.tb.frac_bits() && s.tb.frac_bits() <= fp &&
+                      s.ops[0].type.width + s.tw.width + 24 < 63;
+        s.to_acc = CastPlan(fp, s.acc);
+        s.acc_to_result = CastPlan(s.acc.frac_bits(), s.result);
+        s.acc_wrap = CastPlan(s.acc.frac_bits(), s.acc);
+        for (int64_t bv : s.b) s.b_fp.push_back(s.exact_acc ? bv << (fp - s.tb.frac_bits()) : 0);
+        // Double-precision kernels when interval bounds keep every partial sum below 2^53.
+        int lg = 1;
+        while ((int64_t(1) << lg) < s.n_in + 1) ++lg;
+        int prod_bits = s.ops[0].type.width + s.tw.width;
+        int d = fp - s.acc.frac_bits();
+        if (s.exact_acc && prod_bits + lg <= 51) {
+          s.f64_mode = 1;
+          s.wd.assign(s.w.begin(), s.w.end());
+        } else if (s.acc.overflow == Overflow::WRAP && s.acc.rounding == Rounding::TRN && d > 0 && d < 60 &&
+                   prod_bits <= 52 && prod_bits - d + lg <= 51 && s.tb.frac_bits() <= s.acc.frac_bits() + 60) {
+          s.f64_mode = 2;
+          for (int64_t wv : s.w) s.wd.push_back(std::ldexp(double(wv), -d));
+          for (int64_t bv : s.b) s.b_acc.push_back(quantize(i128(bv), s.tb.frac_bits(), s.acc));
+        }
       } else if (n.op == "Add" || n.op == "Sub" || n.op == "Mul") {
         for (auto& i : n.inputs) s.ops.push_back(operand(g, n, i, oshape));
+        const Fixed &ta = s.ops[0].type, &tb = s.ops[1].type;
+        int f = n.op == "Mul" ? ta.frac_bits() + tb.frac_bits() : std::max(ta.frac_bits(), tb.frac_bits());
+        int span = n.op == "Mul" ? ta.width + tb.width
+                                 : std::max(ta.width + f - ta.frac_bits(), tb.width + f - tb.frac_bits()) + 1;
+        s.small = span < 62;
+        s.to_result = CastPlan(f, s.result);
       } else if (n.op == "Relu" || n.op == "Cast" || n.op == "Sigmoid" || n.op == "BipolarQuant") {
         s.ops.push_back(operand(g, n, n.inputs[0], oshape));
+        s.to_result = CastPlan(s.ops[0].type.frac_bits(), s.result);
       } else if (n.op == "LeakyRelu") {
         s.ops.push_back(operand(g, n, n.inputs[0], oshape));
         s.tw = *n.precision.weight;
@@ -206,6 +263,8 @@ struct Emulator::Impl {
       } else if (n.op == "ReduceSum") {
         s.ops.push_back(operand(g, n, n.inputs[0], g.tensor(n.inputs[0]).shape));
         s.acc = *n.precision.accum;
+        s.to_acc = CastPlan(s.ops[0].type.frac_bits(), s.acc);
+        s.acc_to_result = CastPlan(s.acc.frac_bits(), s.result);
         compile_reduce(s, g.tensor(n.inputs[0]).shape);
       } else if (n.op == "Move") {
         auto map = n.attr_ints("map", {});
@@ -213,6 +272,7 @@ struct Emulator::Impl {
         std::vector<int64_t> starts;
         for (auto& i : n.inputs) {
           s.ops.push_back(operand(g, n, i, g.tensor(i).shape));
+          s.move_plans.emplace_back(s.ops.back().type.frac_bits(), s.result);
           starts.push_back(offset);
           offset += g.tensor(i).size();
         }
@@ -322,10 +382,28 @@ struct Emulator::Impl {
     auto in_of = [&](const Operand& o, int64_t r, int64_t i) -> int64_t {
       return o.buf < 0 ? o.konst[o.map[i]] : bufs[o.buf].data[r * bufs[o.buf].size + o.map[i]];
     };
-    if (s.op == "Dense") {
+    if (s.kind == K::Dense) {
       const Operand& xo = s.ops[0];
       const Buffer& xb = bufs[xo.buf];
-      int fx = xo.type.frac_bits(), fp = fx + s.tw.frac_bits(), fa = s.acc.frac_bits(), fb = s.tb.frac_bits();
+      int fp = xo.type.frac_bits() + s.tw.frac_bits(), fa = s.acc.frac_bits(), fb = s.tb.frac_bits();
+      if (s.f64_mode) {
+        int64_t m = rows * s.outer;
+        std::vector<double> xd(size_t(m * s.n_in)), cd(size_t(m * s.n_out));
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t k = 0; k < s.outer * s.n_in; ++k) xd[r * s.outer * s.n_in + k] = double(xb.data[r * xb.size + k]);
+        if (s.f64_mode == 1) dense_exact_f64(xd.data(), m, s.n_in, s.wd.data(), s.n_out, cd.data());
+        else dense_floor_f64(xd.data(), m, s.n_in, s.wd.data(), s.n_out, cd.data());
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t o = 0; o < s.outer; ++o) {
+            const double* c = &cd[(r * s.outer + o) * s.n_out];
+            int64_t* yr = &out.data[r * osz + o * s.n_out];
+            if (s.f64_mode == 1)
+              for (int64_t j = 0; j < s.n_out; ++j) yr[j] = s.acc_to_result(s.to_acc(int64_t(c[j]) + s.b_fp[j]));
+            else
+              for (int64_t j = 0; j < s.n_out; ++j) yr[j] = s.acc_to_result(s.acc_wrap(int64_t(c[j]) + s.b_acc[j]));
+          }
+        return;
+      }
       std::vector<i128> acc(size_t(s.n_out));
       std::vector<int64_t> acc64(size_t(s.n_out));
       for (int64_t r = 0; r < rows; ++r)
@@ -341,11 +419,7 @@ struct Emulator::Impl {
               const int64_t* wr = &s.w[i * s.n_out];
               for (int64_t j = 0; j < s.n_out; ++j) acc64[j] += xv * wr[j];
             }
-            for (int64_t j = 0; j < s.n_out; ++j) {
-              i128 a = (i128(acc64[j]) << (fa - fp)) + (i128(s.b[j]) << (fa - fb));
-              int64_t av = q(a, fa, s.acc);
-              yr[j] = q(av, fa, R);
-            }
+            for (int64_t j = 0; j < s.n_out; ++j) yr[j] = s.acc_to_result(s.to_acc(acc64[j] + s.b_fp[j]));
           } else {
             for (int64_t j = 0; j < s.n_out; ++j) acc[j] = q(s.b[j], fb, s.acc);
             bool wrap = s.acc.overflow == Overflow::WRAP;
@@ -366,44 +440,63 @@ struct Emulator::Impl {
         }
       return;
     }
-    if (s.op == "Add" || s.op == "Sub" || s.op == "Mul") {
+    if (s.kind == K::Add || s.kind == K::Sub || s.kind == K::Mul) {
       const Operand &a = s.ops[0], &b = s.ops[1];
       int fa = a.type.frac_bits(), fb = b.type.frac_bits(), f = std::max(fa, fb);
+      bool mul = s.kind == K::Mul, add = s.kind == K::Add;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
-          i128 u = in_of(a, r, i), v = in_of(b, r, i);
-          int64_t y;
-          if (s.op == "Mul") {
-            y = q(u * v, fa + fb, R);
+          int64_t u = in_of(a, r, i), v = in_of(b, r, i), y;
+          if (s.small) {
+            int64_t z = mul ? u * v : (add ? (u << (f - fa)) + (v << (f - fb)) : (u << (f - fa)) - (v << (f - fb)));
+            y = s.to_result(z);
+          } else if (mul) {
+            y = q(i128(u) * v, fa + fb, R);
           } else {
-            u <<= (f - fa);
-            v <<= (f - fb);
-            y = q(s.op == "Add" ? u + v : u - v, f, R);
+            i128 uu = i128(u) << (f - fa), vv = i128(v) << (f - fb);
+            y = q(add ? uu + vv : uu - vv, f, R);
           }
           out.data[r * osz + i] = y;
         }
       return;
     }
-    if (s.op == "Relu" || s.op == "Cast" || s.op == "LeakyRelu" || s.op == "BipolarQuant") {
+    if (s.kind == K::Relu || s.kind == K::Cast || s.kind == K::LeakyRelu || s.kind == K::BipolarQuant) {
       const Operand& a = s.ops[0];
       int fa = a.type.frac_bits();
+      if (a.buf >= 0 && s.kind != K::LeakyRelu) {  // contiguous fast paths
+        const Buffer& ab = bufs[a.buf];
+        bool identity_map = true;
+        for (int64_t i = 0; i < osz && identity_map; ++i) identity_map = a.map[i] == i;
+        if (identity_map && ab.size == osz) {
+          const int64_t* src = ab.data.data();
+          int64_t* dst = out.data.data();
+          int64_t n = rows * osz;
+          if (s.kind == K::Relu)
+            for (int64_t i = 0; i < n; ++i) dst[i] = src[i] > 0 ? s.to_result(src[i]) : 0;
+          else if (s.kind == K::Cast)
+            for (int64_t i = 0; i < n; ++i) dst[i] = s.to_result(src[i]);
+          else
+            for (int64_t i = 0; i < n; ++i) dst[i] = src[i] >= 0 ? 1 : -1;
+          return;
+        }
+      }
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
           int64_t v = in_of(a, r, i), y;
-          if (s.op == "Relu") y = v > 0 ? q(v, fa, R) : 0;
-          else if (s.op == "Cast") y = q(v, fa, R);
-          else if (s.op == "BipolarQuant") y = v >= 0 ? 1 : -1;
+          if (s.kind == K::Relu) y = v > 0 ? s.to_result(v) : 0;
+          else if (s.kind == K::Cast) y = s.to_result(v);
+          else if (s.kind == K::BipolarQuant) y = v >= 0 ? 1 : -1;
           else y = v >= 0 ? q(v, fa, R) : q(i128(v) * s.alpha, fa + s.tw.frac_bits(), R);
           out.data[r * osz + i] = y;
         }
       return;
     }
-    if (s.op == "Sigmoid" || s.op == "Softmax") {
+    if (s.kind == K::Sigmoid || s.kind == K::Softmax) {
       const Operand& a = s.ops[0];
       const Fixed& ta = a.type;
       FArray fa{s.shape, std::vector<double>(size_t(osz))};
       for (int64_t r = 0; r < rows; ++r) {
-        if (s.op == "Sigmoid") {
+        if (s.kind == K::Sigmoid) {
           for (int64_t i = 0; i < osz; ++i)
             out.data[r * osz + i] = quantize(1.0 / (1.0 + std::exp(-ta.value(in_of(a, r, i)))), R);
         } else {
@@ -414,7 +507,7 @@ struct Emulator::Impl {
       }
       return;
     }
-    if (s.op == "BatchNorm") {
+    if (s.kind == K::BatchNorm) {
       const Operand& a = s.ops[0];
       int fx = a.type.frac_bits(), fs = s.tw.frac_bits(), fo = s.tb.frac_bits();
       int f = std::max(fx + fs, fo);
@@ -426,7 +519,7 @@ struct Emulator::Impl {
         }
       return;
     }
-    if (s.op == "Threshold") {
+    if (s.kind == K::Threshold) {
       const Operand& a = s.ops[0];
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
@@ -436,32 +529,32 @@ struct Emulator::Impl {
         }
       return;
     }
-    if (s.op == "ReduceSum") {
+    if (s.kind == K::ReduceSum) {
       const Operand& a = s.ops[0];
       const Buffer& ab = bufs[a.buf];
-      int fx = a.type.frac_bits(), fa = s.acc.frac_bits();
+      int fa = s.acc.frac_bits();
       bool wrap = s.acc.overflow == Overflow::WRAP;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t o = 0; o < osz; ++o) {
           i128 acc = 0;
           for (int64_t k = s.group_start[o]; k < s.group_start[o + 1]; ++k) {
-            int64_t term = q(ab.data[r * ab.size + s.map[k]], fx, s.acc);
+            int64_t term = s.to_acc(ab.data[r * ab.size + s.map[k]]);
             acc = wrap ? acc + term : q(acc + term, fa, s.acc);
           }
-          out.data[r * osz + o] = q(q(acc, fa, s.acc), fa, R);
+          out.data[r * osz + o] = s.acc_to_result(q(acc, fa, s.acc));
         }
       return;
     }
-    if (s.op == "Move") {
+    if (s.kind == K::Move) {
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
           const Operand& a = s.ops[s.map_src[i]];
           const Buffer& ab = bufs[a.buf];
-          out.data[r * osz + i] = q(ab.data[r * ab.size + s.map[i]], a.type.frac_bits(), R);
+          out.data[r * osz + i] = s.move_plans[s.map_src[i]](ab.data[r * ab.size + s.map[i]]);
         }
       return;
     }
-    if (s.op == "InputQuant") {
+    if (s.kind == K::InputQuant) {
       std::string steps = s.node.attr_str("steps", "");
       std::vector<std::string> ops;
       for (size_t p = 0; !steps.empty() && p != std::string::npos;) {
