@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nanogate — the main job on the built-in default model (examples/default/digits_qmlp.onnx,
 # a 64-32-16-10 Brevitas QAT MLP on scikit-learn's digits): set up, inspect the typed
-# layer graph, emulate the 360 test digits bit-exactly and report accuracy.
+# layer graph, emulate the 450 test digits bit-exactly and report accuracy.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
