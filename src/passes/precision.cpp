@@ -56,7 +56,8 @@ struct Inference {
       try {
         return exact->type();
       } catch (const FixedTypeError& e) {
-        if (conf && conf->is_auto) fail(n, std::string("auto precision impossible: ") + e.what());
+        fail(n, std::string("the exact result type is impossible (") + e.what() +
+                    "); configure a result precision for this layer");
       }
     }
     if (conf && conf->is_auto && !exact) fail(n, "auto precision: this op has no exact fixed-point result");
@@ -238,7 +239,13 @@ struct Inference {
   void run() {
     check_names();
     inputs();
-    for (auto& n : g.nodes) node(n);
+    for (auto& n : g.nodes) {
+      try {
+        node(n);
+      } catch (const FixedTypeError& e) {  // e.g. an exact product wider than 64 bits
+        fail(n, std::string(e.what()) + "; configure narrower types or a result precision for this layer");
+      }
+    }
   }
 };
 

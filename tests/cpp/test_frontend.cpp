@@ -3,7 +3,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <fstream>
+#include <functional>
 
 #include "graph_builder.hpp"
 #include "nanogate/error.hpp"
@@ -149,4 +151,16 @@ TEST(Passes, ConfigNamingAMissingLayerIsAnError) {
   EXPECT_NE(e.find("cfg.json"), std::string::npos);
   EXPECT_NE(e.find("fc_typo"), std::string::npos);
   EXPECT_NE(e.find("MatMul_0"), std::string::npos);  // lists the layers that exist
+}
+
+TEST(Passes, ExactTypeBeyond64BitsIsAClearError) {
+  // Two 40-bit values multiplied: the exact product needs 80 bits.
+  GraphBuilder gb;
+  auto x = gb.input("x", {2});
+  auto q = gb.quant("q", x, std::ldexp(1.0, -20), 40, true);
+  auto y = gb.node("Mul", "square", {q, q});
+  std::string e = error_of([&] { compile_graph(gb.done(y), Config{}); });
+  EXPECT_NE(e.find("square"), std::string::npos) << e;
+  EXPECT_NE(e.find("needs 79"), std::string::npos) << e;
+  EXPECT_NE(e.find("configure"), std::string::npos) << e;
 }
