@@ -59,3 +59,30 @@ def test_axol1tl_config_matters(models, tmp_path):
     a = emulate(model, x, tmp_path, config=config)
     b = emulate(model, x, tmp_path, config=alt)
     assert np.any(a[:, -1] != b[:, -1])
+
+
+@pytest.mark.parametrize("version", [1, 3, 4, 5])
+def test_axol1tl_equals_json_direct_model(models, tmp_path, version):
+    """v3 and v5 have no CMS vectors: compare with the independent model computed
+    straight from the JSON description in exact Python integers
+    (examples/axol1tl/reference_check.py run_spec, following the README's
+    'Arithmetic' steps) on all 3,000 events; v1 and v4 too, as a check of that
+    reference against the CMS vectors above."""
+    import csv
+    import importlib.util
+    import json
+
+    spec_ = importlib.util.spec_from_file_location("reference_check", ROOT / "examples" / "axol1tl" / "reference_check.py")
+    ref_mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(ref_mod)
+    spec = json.loads((models / "axol1tl" / f"axol1tl_v{version}.json").read_text())
+    with open(models / "axol1tl" / "vectors" / "axol1tl_inputs.csv") as fh:
+        rows = list(csv.reader(fh))[1:]
+    raw = np.array(rows, dtype=object)
+    mo, score = ref_mod.run_spec(spec, raw)
+    cols = [score] if mo is None else [mo, score]
+    want = np.concatenate([np.asarray(t.m, dtype=np.float64) * 2.0 ** -t.f for t in cols], axis=1)
+    model, config = build(models, version, tmp_path / f"v{version}")
+    got = emulate(model, load_inputs(models), tmp_path, config=config)
+    assert got.shape == want.shape
+    assert np.array_equal(got, want)
