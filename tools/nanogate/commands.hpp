@@ -1,0 +1,25 @@
+// nanogate CLI — one file per subcommand (cmd_*.cpp); main.cpp only dispatches.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "nanogate/config.hpp"
+#include "nanogate/model.hpp"
+
+namespace nanogate::cli {
+
+/// A registered subcommand and the action that runs it (returns the exit code).
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+/// Loads MODEL with the optional configuration file CFG ("" = defaults).
+Model load_model(const std::string& model, const std::string& config);
+
+Command add_inspect(CLI::App& app);
+Command add_emulate(CLI::App& app);
+
+}  // namespace nanogate::cli
