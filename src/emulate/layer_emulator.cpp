@@ -121,6 +121,16 @@ struct Emulator::Impl {
   std::vector<std::pair<int, int64_t>> inputs;   // typed graph inputs: buffer, column offset
   std::vector<int> outputs;
   int64_t in_size = 0, out_size = 0;
+  struct FwPort {
+    std::string tensor;
+    int buf = -1;
+    int64_t col = 0;
+  };
+  std::vector<FwPort> fw_ports;  // firmware input ports: typed graph inputs and InputQuant outputs
+  int64_t fw_size = 0;
+
+  EmulatorResult run_typed(const double* x, const int64_t* fw, int64_t rows, bool trace,
+                           const std::vector<std::string>& names);
 
   [[noreturn]] void fail(const Node& n, const std::string& why) const {
     throw Error(model->source, n.name, n.op, why);
@@ -298,6 +308,14 @@ struct Emulator::Impl {
         fail(n, "the emulator has no kernel for op '" + n.op + "'");
       }
       steps.push_back(std::move(s));
+    }
+    for (auto& in : g.inputs) {  // firmware ports, in graph-input order
+      std::string t = in;
+      for (auto& n : g.nodes)
+        if (n.op == "InputQuant" && n.inputs[0] == in) t = n.outputs[0];
+      if (!g.tensor(t).type) continue;
+      fw_ports.push_back({t, buffer(g, t), fw_size});
+      fw_size += g.tensor(t).size();
     }
     for (auto& o : g.outputs) {
       outputs.push_back(buffer(g, o));
@@ -654,6 +672,27 @@ EmulatorResult run_float(const Model& m, const double* x, int64_t rows, int64_t 
 EmulatorResult Emulator::run(const double* x, int64_t rows, bool trace, const std::vector<std::string>& names) const {
   Impl& I = *impl_;
   if (I.float_mode) return run_float(*I.model, x, rows, I.in_size, I.out_size, trace, names);
+  return I.run_typed(x, nullptr, rows, trace, names);
+}
+
+std::vector<FirmwarePort> Emulator::firmware_inputs() const {
+  Impl& I = *impl_;
+  if (I.float_mode) throw Error(I.model->source, "firmware ports exist in fixed-point mode only");
+  std::vector<FirmwarePort> ports;
+  for (auto& p : I.fw_ports) ports.push_back({p.tensor, I.bufs[p.buf].type, I.bufs[p.buf].size});
+  return ports;
+}
+
+EmulatorResult Emulator::run_firmware(const int64_t* raw, int64_t rows, bool trace,
+                                      const std::vector<std::string>& names) const {
+  Impl& I = *impl_;
+  if (I.float_mode) throw Error(I.model->source, "run_firmware needs fixed-point mode");
+  return I.run_typed(nullptr, raw, rows, trace, names);
+}
+
+EmulatorResult Emulator::Impl::run_typed(const double* x, const int64_t* fw, int64_t rows, bool trace,
+                                         const std::vector<std::string>& names) {
+  Impl& I = *this;
   const Graph& g = I.model->graph;
   EmulatorResult res;
   res.rows = rows;
@@ -664,6 +703,22 @@ EmulatorResult Emulator::run(const double* x, int64_t rows, bool trace, const st
   for (auto& b : I.bufs) b.data.assign(size_t(kChunk * b.size), 0);
   for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
     int64_t n = std::min(kChunk, rows - r0);
+    if (fw) {  // raw codes at the firmware ports
+      for (auto& p : I.fw_ports) {
+        Buffer& b = I.bufs[p.buf];
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t i = 0; i < b.size; ++i) {
+            int64_t v = fw[(r0 + r) * I.fw_size + p.col + i];
+            if (v < b.type.min_raw() || v > b.type.max_raw())
+              throw Error(I.model->source, "firmware input event " + std::to_string(r0 + r) + ", port '" + p.tensor +
+                                               "' element " + std::to_string(i) + ": code " + std::to_string(v) +
+                                               " outside " + b.type.str());
+            b.data[r * b.size + i] = v;
+          }
+      }
+      for (const Step& s : I.steps)
+        if (s.kind != K::InputQuant) I.run_step(s, n, nullptr, 0);
+    } else {
     const double* xc = x + r0 * I.in_size;
     for (auto [bi, col] : I.inputs) {
       Buffer& b = I.bufs[bi];
@@ -686,6 +741,7 @@ EmulatorResult Emulator::run(const double* x, int64_t rows, bool trace, const st
         }
     }
     for (const Step& s : I.steps) I.run_step(s, n, xc, I.in_size);
+    }
     int64_t oc = 0;
     for (int bi : I.outputs) {
       const Buffer& b = I.bufs[bi];

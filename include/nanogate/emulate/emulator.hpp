@@ -45,6 +45,15 @@ struct EmulatorResult {
   std::map<std::string, std::vector<double>> trace;
 };
 
+/// A firmware input port: the tensor the hardware receives, its type and size.
+/// For a model with host-side input preprocessing (an InputQuant layer) this
+/// is the first Quant's output, not the float graph input.
+struct FirmwarePort {
+  std::string tensor;
+  Fixed type;
+  int64_t size = 0;
+};
+
 /// A compiled emulator for one model. Thread-compatible (one run at a time).
 class Emulator {
  public:
@@ -66,6 +75,16 @@ class Emulator {
   /// input type's range (the message names the event and the feature).
   EmulatorResult run(const double* x, int64_t rows, bool trace = false,
                      const std::vector<std::string>& trace_names = {}) const;
+
+  /// The firmware's input ports, in order (fixed-point mode only).
+  std::vector<FirmwarePort> firmware_inputs() const;
+
+  /// Runs `rows` events given as raw codes at the firmware input ports
+  /// (rows × Σ port sizes, row-major, each code within its port type's range):
+  /// what the RTL receives. Throws nanogate::Error in float mode or for a code
+  /// outside its type.
+  EmulatorResult run_firmware(const int64_t* raw, int64_t rows, bool trace = false,
+                              const std::vector<std::string>& trace_names = {}) const;
 
  private:
   struct Impl;
