@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # nanogate — set up (scripts/setup.sh) and run every test: the GoogleTest suite
-# through ctest, then the Python cross-checks (pytest) against onnxruntime,
-# qonnx, Brevitas and the CMS AXOL1TL vectors in ../shared/models.
+# through ctest, then the Python package (pip install .) and the pytest suite:
+# the API, and cross-checks against onnxruntime, qonnx, Brevitas and the CMS
+# AXOL1TL vectors in ../shared/models.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/setup.sh
 BUILD="${NANOGATE_BUILD_DIR:-build}"
 ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)"
+# The Python package: pip install . builds the same C++ core into the nanobind
+# extension (scikit-build-core, incremental in build/python).
+echo "test: pip install . (Python package)"
+mkdir -p "$BUILD"
+if ! .venv/bin/pip install --disable-pip-version-check --no-build-isolation . > "$BUILD/pip-install.log" 2>&1; then
+  grep -v "^WARNING: Location" "$BUILD/pip-install.log" | tail -40
+  echo "test: pip install . failed (log: $BUILD/pip-install.log)"
+  exit 1
+fi
 NANOGATE_BUILD_DIR="$BUILD" .venv/bin/python -m pytest -q tests/python

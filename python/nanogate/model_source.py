@@ -1,0 +1,63 @@
+"""Turning what a user hands to nanogate (a path, an onnx.ModelProto, bytes, or a
+torch.nn.Module) into serialized ONNX/QONNX bytes for the C++ core."""
+import os
+import tempfile
+from pathlib import Path
+
+
+def _is_brevitas(module) -> bool:
+    return any(type(m).__module__.startswith("brevitas.") for m in module.modules())
+
+
+def _export_torch(module, input_shape):
+    """Exports a torch.nn.Module: Brevitas modules through Brevitas' QONNX export,
+    plain PyTorch through torch.onnx.export (opset 13). input_shape is the shape
+    of one event (without the batch dimension)."""
+    import torch
+
+    if input_shape is None:
+        raise ValueError("converting a torch.nn.Module needs input_shape (the shape of one event, without the batch)")
+    dummy = torch.zeros((1, *tuple(input_shape)), dtype=torch.float32)
+    was_training = module.training
+    module.eval()
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "model.onnx")
+            if _is_brevitas(module):
+                from brevitas.export import export_qonnx
+
+                export_qonnx(module, input_t=dummy, export_path=path)
+            else:
+                torch.onnx.export(module, (dummy,), path, opset_version=13, input_names=["x"], output_names=["y"],
+                                  dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, dynamo=False)
+            import onnx
+
+            m = onnx.load(path)  # pulls in any external-data side file
+            return m.SerializeToString(), f"<torch {type(module).__name__}>"
+    finally:
+        module.train(was_training)
+
+
+def model_bytes(model, input_shape=None):
+    """Returns (serialized ONNX bytes, a name for messages) for a path, an
+    onnx.ModelProto, bytes, or a torch.nn.Module (exported with input_shape)."""
+    if isinstance(model, (str, os.PathLike)):
+        p = Path(model)
+        return p.read_bytes(), str(model)
+    if isinstance(model, (bytes, bytearray)):
+        return bytes(model), "<bytes>"
+    try:
+        import onnx
+
+        if isinstance(model, onnx.ModelProto):
+            return model.SerializeToString(), f"<onnx.ModelProto {model.graph.name or 'graph'}>"
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        if isinstance(model, torch.nn.Module):
+            return _export_torch(model, input_shape)
+    except ImportError:
+        pass
+    raise TypeError(f"cannot convert a {type(model).__name__}: pass a path, an onnx.ModelProto, bytes or a torch.nn.Module")

@@ -1,0 +1,171 @@
+// nanogate — the Python extension (nanobind): a thin binding over the same C++
+// core the CLI uses. The hls4ml-style API lives in python/nanogate/*.py.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/map.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/shared_ptr.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <memory>
+
+#include "nanogate/config.hpp"
+#include "nanogate/emulate/emulator.hpp"
+#include "nanogate/error.hpp"
+#include "nanogate/frontend/onnx.hpp"
+#include "nanogate/inspect.hpp"
+#include "nanogate/io/table.hpp"
+#include "nanogate/model.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+using InArray = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+using RawArray = nb::ndarray<const int64_t, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+
+/// Moves a vector into a new numpy array of shape rows × cols.
+template <class T>
+nb::ndarray<nb::numpy, T, nb::ndim<2>> to_numpy(std::vector<T>&& v, int64_t rows, int64_t cols) {
+  auto* heap = new std::vector<T>(std::move(v));
+  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+  size_t shape[2] = {size_t(rows), size_t(cols)};
+  return nb::ndarray<nb::numpy, T, nb::ndim<2>>(heap->data(), 2, shape, owner);
+}
+
+/// A compiled model with its emulators (built on first use).
+struct PyModel {
+  nanogate::Model model;
+  std::unique_ptr<nanogate::Emulator> fixed, flt;
+
+  const nanogate::Emulator& emulator(bool float_mode) {
+    auto& e = float_mode ? flt : fixed;
+    if (!e) e = std::make_unique<nanogate::Emulator>(model, float_mode);
+    return *e;
+  }
+};
+
+std::shared_ptr<PyModel> compile(nb::bytes onnx_bytes, const std::string& source, std::optional<std::string> config,
+                                 bool yaml, const std::string& config_source) {
+  nanogate::Config cfg;
+  if (config) cfg = nanogate::parse_config(*config, config_source, yaml);
+  auto m = std::make_shared<PyModel>();
+  nanogate::Graph g = nanogate::load_onnx_bytes(std::string(onnx_bytes.c_str(), onnx_bytes.size()), source);
+  m->model = nanogate::compile_graph(std::move(g), cfg);
+  return m;
+}
+
+nb::dict result_dict(nanogate::EmulatorResult& r) {
+  nb::dict d;
+  for (auto& [name, v] : r.trace) {
+    int64_t cols = r.rows ? int64_t(v.size()) / r.rows : 0;
+    d[name.c_str()] = to_numpy(std::move(v), r.rows, cols);
+  }
+  return d;
+}
+
+}  // namespace
+
+NB_MODULE(_nanogate, m) {
+  m.doc() = "nanogate C++ core: ONNX/QONNX → exact fixed-point layer graph → bit-exact emulator";
+  nb::exception<nanogate::Error>(m, "NanogateError", PyExc_ValueError);
+  nb::exception<nanogate::IoError>(m, "NanogateIoError", PyExc_OSError);
+  nb::exception<nanogate::FixedTypeError>(m, "FixedTypeError", PyExc_ValueError);
+
+  nb::class_<PyModel>(m, "Model", "A compiled model: the typed layer graph and its emulators.")
+      .def_prop_ro("source", [](const PyModel& p) { return p.model.source; })
+      .def_prop_ro("quantized", [](const PyModel& p) { return p.model.graph.quantized; })
+      .def("inspect", [](const PyModel& p) { return nanogate::format_inspect(p.model); },
+           "The per-layer table printed by `nanogate inspect`.")
+      .def("layers",
+           [](const PyModel& p) {
+             nb::list out;
+             for (auto& r : nanogate::inspect_rows(p.model)) {
+               nb::dict d;
+               d["name"] = r.name;
+               d["op"] = r.op;
+               d["input"] = r.inputs;
+               d["output"] = r.output;
+               d["weight"] = r.weight;
+               d["bias"] = r.bias;
+               d["accum"] = r.accum;
+               d["result"] = r.result;
+               d["params"] = r.params;
+               d["zero_fraction"] = r.zero_fraction;
+               d["reuse_factor"] = r.reuse_factor;
+               d["strategy"] = r.strategy;
+               out.append(d);
+             }
+             return out;
+           },
+           "One dict per layer (the inspect rows).")
+      .def("input_size", [](PyModel& p, bool float_mode) { return p.emulator(float_mode).input_size(); },
+           "float_mode"_a = false, "Values per event at the model input (all inputs flattened).")
+      .def("output_size", [](PyModel& p, bool float_mode) { return p.emulator(float_mode).output_size(); },
+           "float_mode"_a = false)
+      .def("firmware_inputs",
+           [](PyModel& p) {
+             nb::list out;
+             for (auto& f : p.emulator(false).firmware_inputs()) {
+               nb::dict d;
+               d["tensor"] = f.tensor;
+               d["type"] = f.type.str();
+               d["size"] = f.size;
+               d["min_raw"] = f.type.min_raw();
+               d["max_raw"] = f.type.max_raw();
+               d["frac_bits"] = f.type.frac_bits();
+               out.append(d);
+             }
+             return out;
+           },
+           "The firmware input ports: tensor, type, size, raw code range.")
+      .def(
+          "predict",
+          [](PyModel& p, InArray x, bool raw, bool float_mode) {
+            const auto& e = p.emulator(float_mode);
+            if (int64_t(x.shape(1)) != e.input_size())
+              throw nanogate::Error(p.model.source, "input has " + std::to_string(x.shape(1)) +
+                                                        " values per event, the model takes " +
+                                                        std::to_string(e.input_size()));
+            nanogate::EmulatorResult r;
+            {
+              nb::gil_scoped_release release;
+              r = e.run(x.data(), int64_t(x.shape(0)));
+            }
+            if (raw) return nb::object(nb::cast(to_numpy(std::move(r.raw), r.rows, r.cols)));
+            return nb::object(nb::cast(to_numpy(std::move(r.values), r.rows, r.cols)));
+          },
+          "x"_a, "raw"_a = false, "float_mode"_a = false,
+          "Batched emulation of x (events × input_size, float64). raw=True returns int64 codes.")
+      .def(
+          "predict_firmware",
+          [](PyModel& p, RawArray x) {
+            nanogate::EmulatorResult r;
+            {
+              nb::gil_scoped_release release;
+              r = p.emulator(false).run_firmware(x.data(), int64_t(x.shape(0)));
+            }
+            return to_numpy(std::move(r.raw), r.rows, r.cols);
+          },
+          "raw"_a, "Emulation from raw codes at the firmware input ports; returns raw output codes.")
+      .def(
+          "trace",
+          [](PyModel& p, InArray x, bool float_mode, std::vector<std::string> names) {
+            nanogate::EmulatorResult r;
+            {
+              nb::gil_scoped_release release;
+              r = p.emulator(float_mode).run(x.data(), int64_t(x.shape(0)), true, names);
+            }
+            return result_dict(r);
+          },
+          "x"_a, "float_mode"_a = false, "names"_a = std::vector<std::string>{},
+          "Every tensor's values (or only `names`) as a dict of events × size arrays.");
+
+  m.def("compile", &compile, "onnx_bytes"_a, "source"_a, "config"_a = nb::none(), "yaml"_a = false,
+        "config_source"_a = "<config>",
+        "Compiles serialized ONNX/QONNX bytes with an optional configuration text (JSON, or YAML when yaml=True).");
+  m.def("parse_type", [](const std::string& s) { return nanogate::parse_fixed(s).str(); }, "text"_a,
+        "Canonical spelling of a fixed-point type; raises FixedTypeError when unparsable.");
+}
