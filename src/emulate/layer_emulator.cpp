@@ -7,6 +7,7 @@
 
 #include "emulate/cast.hpp"
 #include "emulate/dense_kernels.hpp"
+#include "emulate/layer_tables.hpp"
 #include "emulate/float_ops.hpp"
 #include "nanogate/emulate/emulator.hpp"
 #include "nanogate/error.hpp"
@@ -16,30 +17,6 @@ namespace nanogate {
 namespace {
 
 constexpr int64_t kChunk = 256;  // events per kernel call
-
-/// Broadcast index of each output element into an operand of per-event shape `in`.
-std::vector<int64_t> broadcast_map(const Shape& in_shape, const Shape& out_shape) {
-  size_t r = out_shape.size();
-  Shape s(r - std::min(r, in_shape.size()), 1);
-  s.insert(s.end(), in_shape.begin(), in_shape.end());
-  std::vector<int64_t> st(r, 1), sto(r, 1);
-  for (int i = int(r) - 2; i >= 0; --i) {
-    st[i] = st[i + 1] * s[i + 1];
-    sto[i] = sto[i + 1] * out_shape[i + 1];
-  }
-  int64_t n = num_elements(out_shape);
-  std::vector<int64_t> m(size_t(n), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t rem = i, idx = 0;
-    for (size_t d = 0; d < r; ++d) {
-      int64_t k = rem / sto[d];
-      rem %= sto[d];
-      if (s[d] != 1) idx += k * st[d];
-    }
-    m[i] = idx;
-  }
-  return m;
-}
 
 /// A runtime buffer per tensor: chunk × size raw codes.
 struct Buffer {
@@ -161,13 +138,11 @@ struct Emulator::Impl {
     if (t.is_const) {
       o.type = *n.precision.weight;
       o.konst = raw_of(t.values, o.type);
-      Shape s = t.shape;
-      if (s.size() == out_shape.size() + 1) s.erase(s.begin());  // leading batch 1
-      o.map = broadcast_map(s, out_shape);
+      o.map = operand_map(t, out_shape);
     } else {
       o.buf = buffer(g, name);
       o.type = bufs[o.buf].type;
-      o.map = broadcast_map(t.shape, out_shape);
+      o.map = operand_map(t, out_shape);
     }
     return o;
   }
@@ -258,10 +233,7 @@ struct Emulator::Impl {
         s.ops.push_back(operand(g, n, n.inputs[0], oshape));
         std::vector<double> sc, of;
         batchnorm_affine(g, n, sc, of);
-        int64_t C = int64_t(sc.size()), size = num_elements(oshape);
-        int64_t inner = oshape.empty() ? 1 : size / oshape[0];
-        if (oshape.empty() || oshape[0] != C) fail(n, "channel count " + std::to_string(C) + " does not match shape " + shape_str(oshape));
-        for (int64_t i = 0; i < size; ++i) s.chan.push_back((i / inner) % C);
+        s.chan = channel_map(n, oshape, int64_t(sc.size()), model->source);
         if (n.op == "BatchNorm") {
           s.tw = *n.precision.weight;
           s.tb = *n.precision.bias;
@@ -324,72 +296,18 @@ struct Emulator::Impl {
   }
 
   void compile_reduce(Step& s, const Shape& in_shape) {
-    auto axes = s.node.attr_ints("axes", {});
-    std::vector<bool> red(in_shape.size(), false);
-    for (auto a : axes) {
-      int64_t full = int64_t(in_shape.size()) + 1;
-      if (a < 0) a += full;
-      if (a <= 0 || a >= full) fail(s.node, "ReduceSum over the batch dimension is not supported");
-      red[a - 1] = true;
-    }
-    if (axes.empty()) fail(s.node, "ReduceSum without axes would reduce the batch dimension");
-    Shape os;
-    for (size_t d = 0; d < in_shape.size(); ++d) os.push_back(red[d] ? 1 : in_shape[d]);
-    int64_t n = num_elements(in_shape), no = num_elements(os);
-    std::vector<std::vector<int64_t>> groups{size_t(no)};
-    std::vector<int64_t> sti(in_shape.size(), 1), sto(in_shape.size(), 1);
-    for (int i = int(in_shape.size()) - 2; i >= 0; --i) {
-      sti[i] = sti[i + 1] * in_shape[i + 1];
-      sto[i] = sto[i + 1] * os[i + 1];
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t rem = i, oi = 0;
-      for (size_t d = 0; d < in_shape.size(); ++d) {
-        int64_t k = rem / sti[d];
-        rem %= sti[d];
-        if (!red[d]) oi += k * sto[d];
-      }
-      groups[oi].push_back(i);
-    }
-    for (auto& gr : groups) {
-      s.group_start.push_back(int64_t(s.map.size()));
-      s.map.insert(s.map.end(), gr.begin(), gr.end());
-    }
-    s.group_start.push_back(int64_t(s.map.size()));
+    ReduceGroups r = reduce_groups(s.node, in_shape, model->source);
+    s.map = std::move(r.map);
+    s.group_start = std::move(r.start);
   }
 
   /// Threshold: for each channel, the input codes where the output code of
-  /// quantize(BN(x)) steps up (the function is monotonic in x).
+  /// quantize(BN(x)) steps up (compute_thresholds, layer_tables.hpp).
   void compile_thresholds(Step& s, const std::vector<double>& sc, const std::vector<double>& of) {
-    const Fixed& tx = s.ops[0].type;
-    const Fixed& ty = s.result;
-    auto code = [&](int64_t c, int64_t raw) { return quantize(tx.value(raw) * sc[c] + of[c], ty); };
-    s.thr_base = ty.min_raw();
-    int64_t lo = tx.min_raw(), hi = tx.max_raw();
-    for (size_t c = 0; c < sc.size(); ++c) {
-      int dir = sc[c] >= 0 ? 1 : -1;
-      s.thr_dir.push_back(dir);
-      std::vector<int64_t> t;
-      for (int64_t level = ty.min_raw() + 1; level <= ty.max_raw(); ++level) {
-        // increasing: smallest raw with code >= level; decreasing: largest raw with code >= level
-        int64_t a = lo, b = hi;
-        if (dir > 0) {
-          if (code(c, hi) < level) { t.push_back(hi + 1); continue; }
-          while (a < b) {
-            int64_t m = a + (b - a) / 2;
-            if (code(c, m) >= level) b = m; else a = m + 1;
-          }
-        } else {
-          if (code(c, lo) < level) { t.push_back(lo - 1); continue; }
-          while (a < b) {
-            int64_t m = a + (b - a + 1) / 2;
-            if (code(c, m) >= level) a = m; else b = m - 1;
-          }
-        }
-        t.push_back(a);
-      }
-      s.thr.push_back(t);
-    }
+    ThresholdTable t = compute_thresholds(s.ops[0].type, s.result, sc, of);
+    s.thr_base = t.base;
+    s.thr_dir = std::move(t.dir);
+    s.thr = std::move(t.thr);
   }
 
   // ---- kernels: each processes `rows` events of the chunk ----

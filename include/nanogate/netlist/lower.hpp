@@ -19,6 +19,17 @@ struct LowerOptions {
 /// keep hls4ml's per-product casts and ordered accumulation. Throws
 /// nanogate::Error (file, layer, reason) for a layer with no exact hardware
 /// lowering (e.g. a Softmax inside the graph).
+///
+/// Ports: one input port per firmware input (an InputQuant layer is host-side
+/// and not lowered: its output tensor is the port), named "in_<tensor>"; one
+/// output port per graph output, named "out_<tensor>" (characters outside
+/// [A-Za-z0-9_] become '_'), element values of exactly the tensor's type. A
+/// stripped final Softmax (options.strip_final_softmax) is listed in
+/// Netlist::stripped and its port carries the Softmax's input tensor.
+/// Every value's NetValue::layer names the layer-graph node it implements
+/// ("input" / "output" for port values and the casts at the output ports).
+/// Constants are folded, identical values shared, dead values removed, and
+/// the result passes Netlist::verify().
 Netlist lower_to_netlist(const Model& model, const LowerOptions& options = {});
 
 }  // namespace nanogate

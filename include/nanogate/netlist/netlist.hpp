@@ -15,7 +15,9 @@
 //   Neg      v = −a.
 //   Mul      v = a·b (two variables; constant multiplies are lowered to Adds).
 //   Relu     v = max(a, 0).
-//   Quantize v = cast(a, type) with type.rounding and type.overflow (ap_fixed).
+//   Quantize v = cast(a·2^shift_a, type) with type.rounding and type.overflow
+//            (ap_fixed); shift_a (usually 0) is a free wired scaling of the
+//            argument, as on Add, so that e.g. x·2^-3 needs no adder.
 //   Max/Min  v = max(a, b) / min(a, b).
 //   Cmp      v = (a ≥ b) (kind GE), (a > b) (GT) or (a == b) (EQ): ufixed<1,1>.
 //   Mux      v = a0 ≠ 0 ? a1 : a2 (args[0] is the select).
@@ -47,7 +49,7 @@ struct NetValue {
   NetOp op = NetOp::Const;
   Fixed type;                    ///< exact type of the value (TRN/WRAP except as a Quantize target)
   std::vector<int> args;         ///< operand value indices (all smaller than this value's index)
-  int shift_a = 0, shift_b = 0;  ///< Add: operand shifts (value scaling by 2^shift)
+  int shift_a = 0, shift_b = 0;  ///< Add: operand shifts (value scaling by 2^shift); Quantize: shift_a
   bool sub = false;              ///< Add: subtract the second operand
   CmpKind cmp = CmpKind::GE;     ///< Cmp
   int64_t konst = 0;             ///< Const: raw code
@@ -72,6 +74,11 @@ struct Netlist {
   std::string source;              ///< model file (messages, generated headers)
   std::vector<NetValue> values;    ///< SSA order: arguments precede their users
   std::vector<NetPort> inputs, outputs;
+  /// Graph outputs whose final Softmax was dropped (LowerOptions::
+  /// strip_final_softmax): the Softmax output tensor names. The output port
+  /// of such an output carries the Softmax's *input* tensor (NetPort::tensor),
+  /// which preserves the argmax; the host applies the Softmax if it needs it.
+  std::vector<std::string> stripped;
   int latency = 0;                 ///< clock cycles from inputs to outputs (0 = combinational)
   double clock_period_ns = 0;      ///< the period the pipelining targeted (0 = none)
 
@@ -83,5 +90,18 @@ struct Netlist {
   /// the reason.
   void verify() const;
 };
+
+/// A readable listing for debugging: the ports, then one line per value, e.g.
+///   "v12 = Add v3<<2 - v5>>1 : fixed<10,4> [dense_1]"
+///   "v13 = Quantize v12 : fixed<8,3,RND,SAT> [dense_1]".
+std::string to_text(const Netlist& n);
+
+/// Number of values with op `op`, only those of layer `layer` when not empty
+/// (e.g. count_values(n, NetOp::Add, "fc1") = the adders of Dense fc1).
+int64_t count_values(const Netlist& n, NetOp op, const std::string& layer = "");
+
+/// Removes every value no output port depends on (input port values are kept)
+/// and renumbers the rest, keeping SSA order and the ports' element order.
+void remove_dead_values(Netlist& n);
 
 }  // namespace nanogate

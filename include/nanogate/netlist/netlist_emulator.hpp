@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "nanogate/netlist/netlist.hpp"
@@ -13,7 +14,8 @@ namespace nanogate {
 /// the same bits (pipelining changes timing only).
 class NetlistEmulator {
  public:
-  /// Prepares the evaluation order. Throws nanogate::Error for an invalid netlist.
+  /// Prepares the evaluation order (verifies the netlist). The netlist must
+  /// outlive the emulator. Throws nanogate::Error for an invalid netlist.
   explicit NetlistEmulator(const Netlist& netlist);
 
   /// Σ input port sizes / Σ output port sizes (values per event).
@@ -29,7 +31,14 @@ class NetlistEmulator {
   std::vector<int64_t> run_all(const int64_t* raw, int64_t rows) const;
 
  private:
+  /// Runs events [0, rows) in chunks; emit(row0, n, buf) sees each chunk's
+  /// values (value-major: buf[v * chunk + r]).
+  template <class Emit>
+  void run_chunks(const int64_t* raw, int64_t rows, Emit&& emit) const;
+
+  struct Plan;  ///< per-value precompiled steps (src/netlist/net_eval.hpp)
   const Netlist* n_;
+  std::shared_ptr<const Plan> plan_;
 };
 
 }  // namespace nanogate
