@@ -1,0 +1,87 @@
+// nanogate — a Verilog output folder: what `nanogate convert --backend verilog`
+// writes and what `nanogate verify` checks.
+//
+// Folder layout (all names relative to DIR):
+//   <top>.v             the RTL (verilog.hpp)
+//   tb_<top>.cpp        the Verilator testbench, build_sim.sh its build script
+//   synth_<family>.ys   a Yosys script for the chosen family (report/synth.hpp)
+//   model/              copies of the model file and the configuration
+//   report.json         "generator": "nanogate", top, verilog, options, latency
+//                       (cycles, ns), port bit layouts, per-layer adders /
+//                       estimated LUTs / adder depth, totals
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "nanogate/backend/pipeline.hpp"
+#include "nanogate/netlist/netlist.hpp"
+
+namespace nanogate {
+
+/// Options of convert_to_verilog.
+struct VerilogProjectOptions {
+  std::string model_path;        ///< the model file (copied into DIR/model/)
+  std::string config_path;       ///< precision configuration ("" = none; copied)
+  double clock_period_ns = 5.0;  ///< pipelining target (<= 0: combinational)
+  int dc = 2;                    ///< CMVM delay constraint (LowerOptions::dc)
+  std::string family = "xc7";    ///< delay model and Yosys flow: xc7, xcup, ice40, ecp5
+  bool valid = true;             ///< valid_in / valid_out ports
+  bool force = false;            ///< overwrite a non-empty folder not written by nanogate
+};
+
+/// What convert_to_verilog produced.
+struct VerilogProject {
+  std::string dir, top, verilog_file;
+  PipelineResult pipeline;
+  nlohmann::ordered_json report;  ///< the content of report.json
+};
+
+/// Per-layer and total resource estimates of a netlist, in value order of
+/// first appearance: {"layers": [{"name", "values", "adders", "adder_bits",
+/// "luts_est", "depth"}...], "totals": {...}}. adders counts Add/Neg values;
+/// adder_bits their summed widths (bits); luts_est ≈ Σ adder widths plus the
+/// other ops' LUTs (rounding/saturation, max/min, mux, relu, Lut ROMs at 64
+/// entries per LUT6, Mul as Wa·Wb), a rough pre-synthesis estimate; depth is
+/// the longest chain of adders inside the layer.
+nlohmann::ordered_json netlist_resources(const Netlist& n);
+
+/// Compiles the model (with its configuration), lowers it, verifies the
+/// netlist, pipelines it for options.family at options.clock_period_ns and
+/// writes the folder described above. Throws nanogate::Error: DIR exists,
+/// is not empty and holds no nanogate report.json (unless options.force); an
+/// unknown family; any compile, lowering or write error.
+VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOptions& options);
+
+/// Result of verify_verilog_project.
+struct VerifyResult {
+  int64_t vectors = 0;   ///< vectors simulated
+  int64_t outputs = 0;   ///< output codes per vector
+  int64_t exact = 0;     ///< vectors whose every output bit agreed (RTL, netlist and layer emulators)
+  int latency = 0;       ///< cycles, from report.json
+  /// First disagreement (when exact < vectors).
+  int64_t bad_vector = -1, bad_output = -1;
+  std::string bad_port;  ///< "port[element]"
+  int64_t rtl = 0, netlist = 0, layer = 0;  ///< the three raw codes there
+};
+
+/// Options of verify_verilog_project.
+struct VerifyOptions {
+  int64_t vectors = 10000;  ///< generated vectors: all-min, all-max, the two alternations, zero, then uniform random
+  uint64_t seed = 1;
+  std::string input;        ///< extra vectors from a .npy/.csv table ("" = none)
+  bool input_raw = false;   ///< the table holds raw codes at the firmware ports, not float values
+};
+
+/// Builds the Verilator model in DIR (build_sim.sh), simulates the vectors
+/// and compares every output code with the netlist emulator and the layer
+/// emulator (Emulator::run_firmware, read at each output port's tensor).
+/// Float inputs (--input) go through the layer emulator's own input path
+/// (preprocessing, then the first cast) to get the firmware codes. Throws
+/// nanogate::Error for a folder without a nanogate report.json, a model that
+/// no longer compiles, a failed build or simulation, or a bad input table.
+VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions& options);
+
+}  // namespace nanogate

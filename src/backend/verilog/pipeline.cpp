@@ -1,0 +1,209 @@
+// nanogate — pipelining pass: ASAP register placement under a delay model
+// (see include/nanogate/backend/pipeline.hpp).
+#include "nanogate/backend/pipeline.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "nanogate/error.hpp"
+#include "quantize_plan.hpp"
+
+namespace nanogate {
+
+namespace {
+
+const char* const kOpKeys[] = {"Add", "Neg",  "Mul", "Relu", "Max", "Min", "Cmp", "Mux", "Lut", "QuantizeRound",
+                               "QuantizeSaturate"};
+
+const char* op_key(NetOp op) {
+  switch (op) {
+    case NetOp::Add: return "Add";
+    case NetOp::Neg: return "Neg";
+    case NetOp::Mul: return "Mul";
+    case NetOp::Relu: return "Relu";
+    case NetOp::Max: return "Max";
+    case NetOp::Min: return "Min";
+    case NetOp::Cmp: return "Cmp";
+    case NetOp::Mux: return "Mux";
+    case NetOp::Lut: return "Lut";
+    default: return nullptr;
+  }
+}
+
+/// Directories that may hold delay_models/, in search order.
+std::vector<std::filesystem::path> data_dirs() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("NANOGATE_DATA_DIR")) dirs.emplace_back(env);
+  char buf[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (len > 0) {
+    const fs::path exe_dir = fs::path(std::string(buf, size_t(len))).parent_path();
+    dirs.push_back(exe_dir / ".." / "share" / "nanogate");
+    dirs.push_back(exe_dir / ".." / "data");
+  }
+  dirs.push_back(fs::path(__FILE__).parent_path() / ".." / ".." / ".." / "data");  // the source tree
+  return dirs;
+}
+
+}  // namespace
+
+double DelayModel::delay_ns(const Netlist& n, int index) const {
+  const NetValue& v = n.values.at(size_t(index));
+  auto cost = [&](const char* key, int result_bits, int operand_bits) {
+    const OpDelay& d = ops.at(key);
+    return d.base_ns + d.per_bit_ns * (d.operand_bits ? operand_bits : result_bits);
+  };
+  int operand_bits = 0;
+  for (int a : v.args) operand_bits = std::max(operand_bits, n.values.at(size_t(a)).type.width);
+  if (v.op == NetOp::Input || v.op == NetOp::Const) return 0;
+  if (v.op == NetOp::Quantize) {
+    const auto p = verilog_detail::plan_quantize(verilog_detail::quantize_source_type(n, v), v.type);
+    double d = 0;
+    if (p.rounds) d += cost("QuantizeRound", p.q_width, operand_bits);
+    if (p.sat_hi || p.sat_lo) d += cost("QuantizeSaturate", v.type.width, p.q_width + 1);
+    return d;
+  }
+  return cost(op_key(v.op), v.type.width, operand_bits);
+}
+
+DelayModel parse_delay_model(const std::string& json_text, const std::string& origin) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(origin, std::string("malformed delay model JSON: ") + e.what());
+  }
+  auto number = [&](const nlohmann::json& o, const char* key, const std::string& where) {
+    if (!o.is_object() || !o.contains(key) || !o.at(key).is_number())
+      throw Error(origin, where + ": missing number '" + key + "'");
+    const double x = o.at(key).get<double>();
+    if (!(x >= 0)) throw Error(origin, where + ": '" + key + "' must be >= 0");
+    return x;
+  };
+  DelayModel m;
+  if (!j.is_object() || !j.contains("family") || !j.at("family").is_string())
+    throw Error(origin, "delay model: missing string 'family'");
+  m.family = j.at("family").get<std::string>();
+  if (j.contains("source") && j.at("source").is_string()) m.source = j.at("source").get<std::string>();
+  m.clk_to_q_ns = number(j, "clk_to_q_ns", "delay model");
+  m.setup_ns = number(j, "setup_ns", "delay model");
+  if (!j.contains("ops") || !j.at("ops").is_object()) throw Error(origin, "delay model: missing object 'ops'");
+  const auto& ops = j.at("ops");
+  for (const char* key : kOpKeys) {
+    if (!ops.contains(key)) throw Error(origin, std::string("delay model: missing op '") + key + "'");
+    const auto& o = ops.at(key);
+    OpDelay d;
+    d.base_ns = number(o, "base_ns", std::string("op ") + key);
+    d.per_bit_ns = number(o, "per_bit_ns", std::string("op ") + key);
+    const std::string bits = o.contains("bits") && o.at("bits").is_string() ? o.at("bits").get<std::string>() : "result";
+    if (bits != "result" && bits != "operand")
+      throw Error(origin, std::string("op ") + key + ": 'bits' must be \"result\" or \"operand\"");
+    d.operand_bits = bits == "operand";
+    m.ops[key] = d;
+  }
+  for (auto it = ops.begin(); it != ops.end(); ++it)
+    if (std::find_if(std::begin(kOpKeys), std::end(kOpKeys), [&](const char* k) { return it.key() == k; }) ==
+        std::end(kOpKeys))
+      throw Error(origin, "delay model: unknown op '" + it.key() + "'");
+  return m;
+}
+
+DelayModel load_delay_model(const std::string& family) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> known;
+  for (const auto& dir : data_dirs()) {
+    const fs::path p = dir / "delay_models" / (family + ".json");
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) {
+      std::ifstream f(p);
+      std::stringstream ss;
+      ss << f.rdbuf();
+      return parse_delay_model(ss.str(), p.string());
+    }
+    if (known.empty() && fs::is_directory(dir / "delay_models", ec))
+      for (const auto& e : fs::directory_iterator(dir / "delay_models", ec))
+        if (e.path().extension() == ".json") known.push_back(e.path().stem().string());
+  }
+  std::sort(known.begin(), known.end());
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  throw Error("", "no delay model for FPGA family '" + family + "'" +
+                      (list.empty() ? std::string(" (no data/delay_models found; set NANOGATE_DATA_DIR)")
+                                    : " (known: " + list + ")"));
+}
+
+PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double clock_period_ns) {
+  const int nv = int(n.values.size());
+  const double overhead = model.clk_to_q_ns + model.setup_ns;
+  const bool pipelined = clock_period_ns > 0;
+  const double budget = clock_period_ns - overhead;
+  const double eps = 1e-9;
+  PipelineResult r;
+  r.clock_period_ns = pipelined ? clock_period_ns : 0;
+  std::vector<double> finish(size_t(nv), 0.0);  // arrival time within the value's stage, ns
+  std::vector<double> stage_delay;              // combinational delay per stage
+  auto note = [&](int stage, double t) {
+    if (int(stage_delay.size()) <= stage) stage_delay.resize(size_t(stage) + 1, 0.0);
+    stage_delay[size_t(stage)] = std::max(stage_delay[size_t(stage)], t);
+  };
+  for (int i = 0; i < nv; ++i) {
+    NetValue& v = n.values[size_t(i)];
+    int s = 0;
+    for (int a : v.args) {
+      if (a < 0 || a >= i)
+        throw Error(n.source, v.layer, "", "netlist value " + std::to_string(i) + ": argument " + std::to_string(a) +
+                                               " does not precede its user");
+      if (n.values[size_t(a)].op != NetOp::Const) s = std::max(s, n.values[size_t(a)].stage);
+    }
+    double start = 0;
+    for (int a : v.args)
+      if (n.values[size_t(a)].op != NetOp::Const && n.values[size_t(a)].stage == s) start = std::max(start, finish[size_t(a)]);
+    const double d = model.delay_ns(n, i);
+    if (v.op == NetOp::Const || v.op == NetOp::Input) {
+      v.stage = 0;
+      finish[size_t(i)] = 0;
+      continue;
+    }
+    if (pipelined && start > 0 && start + d > budget + eps) {  // registers on the inputs: a new stage
+      ++s;
+      start = 0;
+    }
+    if (pipelined && d > budget + eps) r.met = false;
+    v.stage = s;
+    finish[size_t(i)] = start + d;
+    note(s, finish[size_t(i)]);
+  }
+  int latency = 0;
+  for (const auto& p : n.outputs)
+    for (int j : p.values)
+      if (n.values.at(size_t(j)).op != NetOp::Const) latency = std::max(latency, n.values[size_t(j)].stage);
+  if (!pipelined) latency = 0;
+  n.latency = latency;
+  n.clock_period_ns = r.clock_period_ns;
+  r.latency_cycles = latency;
+  stage_delay.resize(size_t(latency) + 1, 0.0);
+  for (double t : stage_delay) {
+    r.stage_delay_ns.push_back(t + (pipelined ? overhead : 0));
+    r.max_stage_delay_ns = std::max(r.max_stage_delay_ns, r.stage_delay_ns.back());
+  }
+  r.latency_ns = pipelined ? latency * clock_period_ns : r.max_stage_delay_ns;
+  // Register bits: every non-constant value consumed d stages after its own
+  // stage passes through d registers of its width (shared by its consumers).
+  std::vector<int> need(size_t(nv), 0);
+  for (int i = 0; i < nv; ++i)
+    for (int a : n.values[size_t(i)].args)
+      need[size_t(a)] = std::max(need[size_t(a)], n.values[size_t(i)].stage - n.values[size_t(a)].stage);
+  for (const auto& p : n.outputs)
+    for (int j : p.values) need[size_t(j)] = std::max(need[size_t(j)], latency - n.values[size_t(j)].stage);
+  for (int i = 0; i < nv; ++i)
+    if (n.values[size_t(i)].op != NetOp::Const) r.register_bits += need[size_t(i)] * n.values[size_t(i)].type.width;
+  return r;
+}
+
+}  // namespace nanogate

@@ -1,0 +1,359 @@
+// nanogate — the Verilog output folder: convert and verify (verilog_project.hpp).
+#include "nanogate/backend/verilog_project.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "nanogate/backend/verilog.hpp"
+#include "nanogate/config.hpp"
+#include "nanogate/emulate/emulator.hpp"
+#include "nanogate/error.hpp"
+#include "nanogate/io/table.hpp"
+#include "nanogate/model.hpp"
+#include "nanogate/netlist/lower.hpp"
+#include "nanogate/netlist/netlist_emulator.hpp"
+#include "nanogate/report/synth.hpp"
+#include "naming.hpp"
+#include "quantize_plan.hpp"
+
+namespace nanogate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kGenerator = "nanogate";
+
+/// Rough LUT count of one value (see netlist_resources).
+int64_t luts_of(const Netlist& n, const NetValue& v) {
+  const int w = v.type.width;
+  int wa = 0;
+  for (int a : v.args) wa = std::max(wa, n.values[size_t(a)].type.width);
+  switch (v.op) {
+    case NetOp::Input:
+    case NetOp::Const: return 0;
+    case NetOp::Add:
+    case NetOp::Neg:
+    case NetOp::Relu:
+    case NetOp::Mux: return w;
+    case NetOp::Max:
+    case NetOp::Min: return wa + w;
+    case NetOp::Cmp: return wa;
+    case NetOp::Mul: return int64_t(n.values[size_t(v.args[0])].type.width) * n.values[size_t(v.args[1])].type.width;
+    case NetOp::Lut: return int64_t(w) * std::max<int64_t>(1, (int64_t(1) << std::min(wa, 40)) / 64);
+    case NetOp::Quantize: {
+      const auto p = verilog_detail::plan_quantize(verilog_detail::quantize_source_type(n, v), v.type);
+      return (p.rounds ? p.q_width : 0) + ((p.sat_hi || p.sat_lo) ? p.q_width + w : 0);
+    }
+  }
+  return 0;
+}
+
+nlohmann::ordered_json port_json(const NetPort& p, const std::string& verilog_name) {
+  nlohmann::ordered_json j;
+  j["name"] = verilog_name;
+  j["tensor"] = p.tensor;
+  j["type"] = p.type.str();
+  j["elements"] = p.values.size();
+  j["element_bits"] = p.type.width;
+  j["bus_bits"] = int64_t(p.values.size()) * p.type.width;
+  j["layout"] = "element k at bits [(k+1)*" + std::to_string(p.type.width) + "-1 : k*" +
+                std::to_string(p.type.width) + "]";
+  return j;
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+  f.close();
+  if (!f) throw Error(p.string(), "cannot write the file");
+}
+
+nlohmann::json read_report(const std::string& dir) {
+  const fs::path p = fs::path(dir) / "report.json";
+  std::ifstream f(p);
+  if (!f) throw Error(dir, "no report.json (expected the output folder of `nanogate convert --backend verilog`)");
+  nlohmann::json j;
+  try {
+    f >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(p.string(), std::string("malformed JSON: ") + e.what());
+  }
+  if (!j.is_object() || j.value("generator", "") != kGenerator || j.value("backend", "") != "verilog")
+    throw Error(p.string(), "not a nanogate Verilog report (\"generator\": \"nanogate\", \"backend\": \"verilog\")");
+  return j;
+}
+
+bool written_by_nanogate(const fs::path& dir) {
+  std::ifstream f(dir / "report.json");
+  if (!f) return false;
+  try {
+    nlohmann::json j;
+    f >> j;
+    return j.is_object() && j.value("generator", "") == kGenerator;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+Model compile(const std::string& model_path, const std::string& config_path) {
+  Config cfg;
+  if (!config_path.empty()) cfg = load_config(config_path);
+  return compile_model(model_path, cfg);
+}
+
+}  // namespace
+
+nlohmann::ordered_json netlist_resources(const Netlist& n) {
+  struct Layer {
+    int64_t values = 0, adders = 0, adder_bits = 0, luts = 0, depth = 0;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Layer> layers;
+  std::vector<int64_t> depth(n.values.size(), 0);  // adder depth within the value's layer
+  Layer total;
+  for (size_t i = 0; i < n.values.size(); ++i) {
+    const NetValue& v = n.values[i];
+    if (v.op == NetOp::Input) continue;
+    if (!layers.count(v.layer)) order.push_back(v.layer);
+    Layer& l = layers[v.layer];
+    const bool adder = v.op == NetOp::Add || v.op == NetOp::Neg;
+    int64_t d = 0;
+    for (int a : v.args)
+      if (n.values[size_t(a)].layer == v.layer) d = std::max(d, depth[size_t(a)]);
+    depth[i] = d + (adder ? 1 : 0);
+    l.values++;
+    l.adders += adder;
+    l.adder_bits += adder ? v.type.width : 0;
+    l.luts += luts_of(n, v);
+    l.depth = std::max(l.depth, depth[i]);
+  }
+  nlohmann::ordered_json j;
+  j["layers"] = nlohmann::ordered_json::array();
+  for (const auto& name : order) {
+    const Layer& l = layers[name];
+    j["layers"].push_back({{"name", name}, {"values", l.values}, {"adders", l.adders}, {"adder_bits", l.adder_bits},
+                           {"luts_est", l.luts}, {"depth", l.depth}});
+    total.values += l.values;
+    total.adders += l.adders;
+    total.adder_bits += l.adder_bits;
+    total.luts += l.luts;
+    total.depth += l.depth;
+  }
+  j["totals"] = {{"values", total.values},   {"adders", total.adders},
+                 {"adder_bits", total.adder_bits}, {"luts_est", total.luts},
+                 {"depth", total.depth}};
+  j["luts_est_note"] =
+      "pre-synthesis estimate: one LUT per adder bit (carry chain), plus rounding/saturation, max/min, mux, relu, "
+      "Lut ROMs (64 entries per LUT6 per output bit), Mul as Wa*Wb; depth: longest adder chain per layer "
+      "(totals: sum over layers)";
+  return j;
+}
+
+VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOptions& o) {
+  const fs::path d(dir);
+  std::error_code ec;
+  if (fs::exists(d, ec)) {
+    if (!fs::is_directory(d, ec)) throw Error(dir, "exists and is not a folder");
+    if (!fs::is_empty(d, ec) && !written_by_nanogate(d) && !o.force)
+      throw Error(dir, "folder is not empty and was not written by nanogate; pass --force to write into it");
+  }
+  const report::Family family = report::parse_family(o.family);
+  const DelayModel delays = load_delay_model(o.family);
+  Model model = compile(o.model_path, o.config_path);
+  LowerOptions lo;
+  lo.dc = o.dc;
+  Netlist n = lower_to_netlist(model, lo);
+  n.verify();
+  VerilogProject p;
+  p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns);
+  p.dir = dir;
+  p.top = verilog_module_name(o.model_path);
+  p.verilog_file = p.top + ".v";
+  VerilogOptions vo;
+  vo.top = p.top;
+  vo.valid = o.valid;
+  write_rtl_files(dir, n, vo);
+  const std::string ys = "synth_" + o.family + ".ys";
+  write_text(d / ys, report::yosys_script(family, p.verilog_file, p.top));
+  // Copies of the inputs, so that verify needs nothing outside DIR.
+  fs::create_directories(d / "model", ec);
+  const std::string model_copy = "model/" + fs::path(o.model_path).filename().string();
+  fs::copy_file(o.model_path, d / model_copy, fs::copy_options::overwrite_existing, ec);
+  if (ec) throw Error(o.model_path, "cannot copy the model into " + dir + ": " + ec.message());
+  std::string config_copy;
+  if (!o.config_path.empty()) {
+    config_copy = "model/config" + fs::path(o.config_path).extension().string();
+    fs::copy_file(o.config_path, d / config_copy, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(o.config_path, "cannot copy the configuration into " + dir + ": " + ec.message());
+  }
+  const verilog_detail::PortNames names = verilog_detail::port_names(n);
+  nlohmann::ordered_json j;
+  j["generator"] = kGenerator;
+  j["backend"] = "verilog";
+  j["top"] = p.top;
+  j["verilog"] = p.verilog_file;
+  j["testbench"] = "tb_" + p.top + ".cpp";
+  j["build_script"] = "build_sim.sh";
+  j["yosys_script"] = ys;
+  j["model"] = {{"path", fs::absolute(o.model_path).lexically_normal().string()},
+                {"copy", model_copy},
+                {"config", o.config_path.empty() ? nlohmann::ordered_json(nullptr)
+                                                 : nlohmann::ordered_json(fs::absolute(o.config_path).lexically_normal().string())},
+                {"config_copy", config_copy.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(config_copy)}};
+  j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"family", o.family},
+                  {"valid", o.valid},                     {"strip_final_softmax", lo.strip_final_softmax}};
+  auto ps = [](double ns) { return std::round(ns * 1000.0) / 1000.0; };  // report ns to the ps
+  std::vector<double> stages;
+  for (double t : p.pipeline.stage_delay_ns) stages.push_back(ps(t));
+  j["latency"] = {{"cycles", p.pipeline.latency_cycles},
+                  {"ns", ps(p.pipeline.latency_ns)},
+                  {"clock_period_ns", p.pipeline.clock_period_ns},
+                  {"initiation_interval", 1},
+                  {"max_stage_delay_ns", ps(p.pipeline.max_stage_delay_ns)},
+                  {"stage_delay_ns", stages},
+                  {"met", p.pipeline.met},
+                  {"register_bits", p.pipeline.register_bits},
+                  {"delay_model", delays.family},
+                  {"delay_model_source", delays.source}};
+  nlohmann::ordered_json ports;
+  ports["inputs"] = nlohmann::ordered_json::array();
+  ports["outputs"] = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < n.inputs.size(); ++i) ports["inputs"].push_back(port_json(n.inputs[i], names.inputs[i]));
+  for (size_t i = 0; i < n.outputs.size(); ++i) ports["outputs"].push_back(port_json(n.outputs[i], names.outputs[i]));
+  j["ports"] = ports;
+  j["stripped_softmax"] = n.stripped;
+  const nlohmann::ordered_json res = netlist_resources(n);
+  j["layers"] = res["layers"];
+  j["totals"] = res["totals"];
+  j["luts_est_note"] = res["luts_est_note"];
+  write_text(d / "report.json", j.dump(2) + "\n");
+  p.report = j;
+  return p;
+}
+
+VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions& o) {
+  const nlohmann::json rep = read_report(dir);
+  const fs::path d(dir);
+  const std::string model_path = (d / rep.at("model").at("copy").get<std::string>()).string();
+  const auto& cc = rep.at("model").at("config_copy");
+  const std::string config_path = cc.is_string() ? (d / cc.get<std::string>()).string() : "";
+  Model model = compile(model_path, config_path);
+  LowerOptions lo;
+  lo.dc = rep.at("options").at("dc").get<int>();
+  Netlist n = lower_to_netlist(model, lo);
+  VerilogOptions vo;
+  vo.top = rep.at("top").get<std::string>();
+  vo.valid = rep.at("options").at("valid").get<bool>();
+  NetlistEmulator net(n);
+  Emulator layer(model);
+
+  // The vectors: extremes, alternations, zero, then uniform random codes.
+  std::vector<Fixed> types;
+  for (const auto& p : n.inputs)
+    for (size_t k = 0; k < p.values.size(); ++k) types.push_back(p.type);
+  const int64_t n_in = int64_t(types.size());
+  std::vector<int64_t> x;
+  std::mt19937_64 rng(o.seed);
+  for (int64_t r = 0; r < o.vectors; ++r)
+    for (int64_t k = 0; k < n_in; ++k) {
+      const Fixed& t = types[size_t(k)];
+      const int64_t lo_c = t.min_raw(), hi_c = t.max_raw();
+      int64_t c;
+      switch (r) {
+        case 0: c = lo_c; break;
+        case 1: c = hi_c; break;
+        case 2: c = k % 2 ? hi_c : lo_c; break;
+        case 3: c = k % 2 ? lo_c : hi_c; break;
+        case 4: c = std::clamp<int64_t>(0, lo_c, hi_c); break;
+        default: {
+          const uint64_t span = uint64_t(hi_c) - uint64_t(lo_c);
+          const uint64_t u = span == ~uint64_t(0) ? rng() : rng() % (span + 1);
+          c = int64_t(uint64_t(lo_c) + u);
+        }
+      }
+      x.push_back(c);
+    }
+  if (!o.input.empty()) {
+    const Table t = read_table(o.input);
+    if (o.input_raw) {
+      if (t.cols != n_in)
+        throw Error(o.input, "has " + std::to_string(t.cols) + " codes per row, the firmware takes " + std::to_string(n_in));
+      for (int64_t r = 0; r < t.rows; ++r)
+        for (int64_t k = 0; k < n_in; ++k) {
+          const double v = t.at(r, k);
+          const Fixed& ty = types[size_t(k)];
+          if (v != std::floor(v) || v < double(ty.min_raw()) || v > double(ty.max_raw()))
+            throw Error(o.input, "row " + std::to_string(r) + " code " + std::to_string(k) + " (" + std::to_string(v) +
+                                     ") is not an integer code of " + ty.str());
+          x.push_back(int64_t(v));
+        }
+    } else {  // float values: the layer emulator's input path gives the firmware codes
+      if (t.cols != layer.input_size())
+        throw Error(o.input, "has " + std::to_string(t.cols) + " values per row, the model takes " +
+                                 std::to_string(layer.input_size()));
+      std::vector<std::string> names;
+      for (const auto& fp : layer.firmware_inputs()) names.push_back(fp.tensor);
+      EmulatorResult er = layer.run(t.data.data(), t.rows, true, names);
+      size_t first = x.size();
+      x.resize(first + size_t(t.rows * n_in));
+      int64_t off = 0;
+      for (size_t p = 0; p < n.inputs.size(); ++p) {
+        const auto& vals = er.trace.at(layer.firmware_inputs()[p].tensor);
+        const int64_t cnt = int64_t(n.inputs[p].values.size());
+        for (int64_t r = 0; r < t.rows; ++r)
+          for (int64_t k = 0; k < cnt; ++k)
+            x[first + size_t(r * n_in + off + k)] =
+                std::llround(std::ldexp(vals[size_t(r * cnt + k)], n.inputs[p].type.frac_bits()));
+        off += cnt;
+      }
+    }
+  }
+  const int64_t rows = n_in ? int64_t(x.size()) / n_in : 0;
+
+  const std::vector<int64_t> ref_net = net.run(x.data(), rows);
+  std::vector<std::string> out_tensors;
+  for (const auto& p : n.outputs) out_tensors.push_back(p.tensor);
+  const EmulatorResult lr = layer.run_firmware(x.data(), rows, true, out_tensors);
+  build_verilator_sim(dir, vo);
+  const std::vector<int64_t> rtl = run_verilator_sim(dir, n, vo, x, rows);
+
+  VerifyResult res;
+  res.vectors = rows;
+  res.latency = rep.at("latency").at("cycles").get<int>();
+  int64_t n_out = 0;
+  for (const auto& p : n.outputs) n_out += int64_t(p.values.size());
+  res.outputs = n_out;
+  std::vector<bool> ok(size_t(rows), true);
+  int64_t off = 0;
+  for (const auto& p : n.outputs) {
+    const auto& lv = lr.trace.at(p.tensor);
+    const int64_t cnt = int64_t(p.values.size());
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t k = 0; k < cnt; ++k) {
+        const size_t at = size_t(r * n_out + off + k);
+        const int64_t a = rtl[at], b = ref_net[at];
+        const int64_t c = std::llround(std::ldexp(lv[size_t(r * cnt + k)], p.type.frac_bits()));
+        if (a == b && b == c) continue;
+        ok[size_t(r)] = false;
+        if (res.bad_vector < 0 || r < res.bad_vector || (r == res.bad_vector && off + k < res.bad_output)) {
+          res.bad_vector = r;
+          res.bad_output = off + k;
+          res.bad_port = p.name + "[" + std::to_string(k) + "]";
+          res.rtl = a;
+          res.netlist = b;
+          res.layer = c;
+        }
+      }
+    off += cnt;
+  }
+  res.exact = std::count(ok.begin(), ok.end(), true);
+  return res;
+}
+
+}  // namespace nanogate
