@@ -1,0 +1,107 @@
+// nanogate HLS backend — data movement (Move: reshape, transpose, gather,
+// concat) and ReduceSum.
+#include <algorithm>
+
+#include "backend/hls/layer_emitter.hpp"
+#include "emulate/layer_tables.hpp"
+#include "backend/hls/types.hpp"
+
+namespace nanogate::hls {
+
+namespace {
+
+/// A run of copies y[dst + t] = src[from + t * stride], t = 0..count-1.
+struct Run {
+  size_t src = 0;
+  int64_t dst = 0, from = 0, stride = 1, count = 1;
+};
+
+void emit_move(LayerCtx& c) {
+  const Node& n = c.node;
+  auto map = n.attr_ints("map", {});
+  std::vector<int64_t> starts;
+  int64_t offset = 0;
+  for (auto& i : n.inputs) {
+    starts.push_back(offset);
+    offset += c.graph.tensor(i).size();
+  }
+  std::vector<Run> runs;
+  for (int64_t i = 0; i < int64_t(map.size()); ++i) {
+    size_t k = size_t(std::upper_bound(starts.begin(), starts.end(), map[size_t(i)]) - starts.begin()) - 1;
+    int64_t m = map[size_t(i)] - starts[k];
+    if (!runs.empty()) {
+      Run& r = runs.back();
+      if (r.src == k && r.dst + r.count == i) {
+        if (r.count == 1) {
+          r.stride = m - r.from;
+          r.count = 2;
+          continue;
+        }
+        if (m == r.from + r.count * r.stride) {
+          ++r.count;
+          continue;
+        }
+      }
+    }
+    runs.push_back({k, i, m, 1, 1});
+  }
+  c.body.comment("Move (reshape / transpose / gather / concat): y[i] = (result)input[index], " +
+                 std::to_string(runs.size()) + " run(s) of copies");
+  for (const Run& r : runs) {
+    const std::string& src = c.inputs.at(r.src).var;
+    if (r.count == 1) {
+      c.body.line(at(c.output.var, r.dst) + " = " + cast(c.output.ctype, at(src, r.from)) + ";");
+      continue;
+    }
+    c.body.open_for("", "t", r.count);
+    c.body.pragma("UNROLL");
+    std::string si = std::to_string(r.from) + (r.stride == 1 ? " + t" : " + t * " + std::to_string(r.stride));
+    if (r.from == 0 && r.stride == 1) si = "t";
+    std::string di = r.dst == 0 ? "t" : std::to_string(r.dst) + " + t";
+    c.body.line(at(c.output.var, di) + " = " + cast(c.output.ctype, at(src, si)) + ";");
+    c.body.close();
+  }
+}
+
+void emit_reduce_sum(LayerCtx& c) {
+  const Node& n = c.node;
+  const ArrayArg& x = c.inputs.at(0);
+  const Shape& in_shape = x.shape;
+  const ReduceGroups rg = reduce_groups(n, in_shape, c.source);  // the layer emulator's grouping
+  int64_t no = int64_t(rg.start.size()) - 1;
+  std::vector<std::vector<int64_t>> groups{size_t(no)};
+  for (int64_t o = 0; o < no; ++o)
+    groups[size_t(o)].assign(rg.map.begin() + rg.start[size_t(o)], rg.map.begin() + rg.start[size_t(o) + 1]);
+  Fixed ta = *n.precision.accum;
+  std::string acc_t = c.typedef_for("accum", ta);
+  c.body.comment("ReduceSum: every term cast to accum " + describe(ta) + ", summed in order in accum, cast to the result");
+  for (int64_t o = 0; o < no; ++o) {
+    const auto& gr = groups[size_t(o)];
+    c.body.open("");
+    c.body.line(acc_t + " acc = " + cast(acc_t, "0") + ";");
+    int64_t stride = gr.size() > 1 ? gr[1] - gr[0] : 1;
+    bool progression = true;
+    for (size_t k = 1; k < gr.size(); ++k) progression &= gr[k] - gr[k - 1] == stride;
+    if (progression && gr.size() > 1) {
+      c.body.open_for("Term", "k", int64_t(gr.size()));
+      c.body.pragma("UNROLL");
+      std::string idx = (gr[0] ? std::to_string(gr[0]) + " + " : "") + (stride == 1 ? "k" : "k * " + std::to_string(stride));
+      c.body.line("acc = acc + " + cast(acc_t, at(x.var, idx)) + ";");
+      c.body.close();
+    } else {
+      for (int64_t i : gr) c.body.line("acc = acc + " + cast(acc_t, at(x.var, i)) + ";");
+    }
+    c.body.line(at(c.output.var, o) + " = " + cast(c.output.ctype, "acc") + ";");
+    c.body.close();
+  }
+}
+
+}  // namespace
+
+void emit_data(LayerCtx& c) {
+  if (c.node.op == "Move") return emit_move(c);
+  if (c.node.op == "ReduceSum") return emit_reduce_sum(c);
+  c.fail("no HLS emitter for op '" + c.node.op + "'");
+}
+
+}  // namespace nanogate::hls
