@@ -2,7 +2,7 @@
 """nanogate's Vitis HLS backend vs hls4ml 1.3.0 on the same model, one run.
 
 Measures, on qkeras_jettagging.onnx (QONNX, 16-64-32-32-5):
-  1. model file -> HLS project written: `nanogate convert-hls` (process wall
+  1. model file -> HLS project written: `nanogate convert --backend vitis` (process wall
      time, model load included) vs hls4ml (qonnx cleanup + config +
      convert_from_onnx_model + write());
   2. C-simulation build: nanogate csim's g++ build (two translation units in
@@ -44,7 +44,7 @@ def main():
 
     # ---- nanogate ----
     ng_dir = tmp / "nanogate_prj"
-    t_ng_write, _ = wall(lambda: subprocess.run([cli, "convert-hls", str(MODEL), "-o", str(ng_dir)], check=True,
+    t_ng_write, _ = wall(lambda: subprocess.run([cli, "convert", str(MODEL), "-o", str(ng_dir), "--backend", "vitis"], check=True,
                                                 capture_output=True))
     p = subprocess.run([cli, "csim", str(ng_dir), "--rebuild", "-n", "100"], check=True, capture_output=True, text=True)
     t_ng_build = float(re.search(r"build ([0-9.]+) s", p.stdout).group(1))

@@ -6,6 +6,9 @@
 //               ReuseFactor: INT, Strategy: Latency|Resource|DA}
 //   LayerType: {<layer op, e.g. Dense, Relu, Input>: {Precision, ReuseFactor, Strategy}}
 //   LayerName: {<node or graph-input name>: {Precision, ReuseFactor, Strategy}}
+//   Part: "xcvu13p-flga2577-2-e"   ClockPeriod: 5 (ns)   IOType: io_parallel|io_stream
+// (the last three as hls4ml's top-level keys; the backends use them when the
+// command line does not override them).
 // TYPE is any spelling parse_fixed() accepts, or "auto" (the exact type that
 // interval analysis proves never overflows). A single TYPE for a layer sets
 // all of its weight, bias, accum and result types, as in hls4ml.
@@ -47,6 +50,9 @@ struct Config {
   LayerConfig model;
   std::map<std::string, LayerConfig> by_type;
   std::map<std::string, LayerConfig> by_name;
+  std::optional<std::string> part;          ///< FPGA part (HLS project)
+  std::optional<double> clock_period_ns;    ///< target clock period in ns (> 0)
+  std::optional<std::string> io_type;       ///< io_parallel or io_stream
 };
 
 /// Reads a .json, .yaml or .yml configuration file.

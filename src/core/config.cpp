@@ -42,6 +42,8 @@ json yaml_to_json(const YAML::Node& n) {
         char* end = nullptr;
         long long v = std::strtoll(s.c_str(), &end, 10);
         if (!s.empty() && end && *end == 0) return json(v);
+        double d = std::strtod(s.c_str(), &end);
+        if (!s.empty() && end && *end == 0) return json(d);
       }
       return json(s);
     }
@@ -152,8 +154,18 @@ Config parse_config(const std::string& text, const std::string& source, bool yam
     } else if (k == "LayerName") {
       if (!v.is_object()) p.fail("LayerName", "expected an object");
       for (auto& [t, lv] : v.items()) cfg.by_name[t] = p.layer(lv, "LayerName." + t, false);
+    } else if (k == "Part") {
+      if (!v.is_string() || v.get<std::string>().empty()) p.fail(k, "expected an FPGA part name");
+      cfg.part = v.get<std::string>();
+    } else if (k == "ClockPeriod") {
+      if (!v.is_number() || v.get<double>() <= 0) p.fail(k, "expected a clock period in ns > 0");
+      cfg.clock_period_ns = v.get<double>();
+    } else if (k == "IOType") {
+      if (!v.is_string() || (v.get<std::string>() != "io_parallel" && v.get<std::string>() != "io_stream"))
+        p.fail(k, "expected io_parallel or io_stream");
+      cfg.io_type = v.get<std::string>();
     } else {
-      p.fail(k, "unknown section (expected Model, LayerType, LayerName)");
+      p.fail(k, "unknown section (expected Model, LayerType, LayerName, Part, ClockPeriod, IOType)");
     }
   }
   return cfg;

@@ -1,9 +1,16 @@
-// nanogate convert MODEL -o DIR --backend verilog [--config CFG] [--clock-period NS]
-//                  [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid] [--force]
+// nanogate convert MODEL -o DIR [--backend verilog|vitis] [--config CFG] [--clock-period NS] [--force]
+//   verilog: [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid]
+//   vitis:   [--strategy Latency|Resource|DA] [--reuse-factor R] [--top NAME] [--part PART]
+//            [--io-type io_parallel] [--dc N]
+// The clock period, part and IO type come from the configuration file's
+// ClockPeriod / Part / IOType when the command line does not give them.
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "commands.hpp"
+#include "nanogate/backend/hls.hpp"
 #include "nanogate/backend/verilog_project.hpp"
 #include "nanogate/error.hpp"
 
@@ -15,11 +22,15 @@ struct Opts {
   VerilogProjectOptions p;
   std::string dir;
   bool no_valid = false;
+  // vitis
+  std::string strategy, top = "myproject", part, io_type;
+  int reuse = 0;
+  CLI::Option* period_opt = nullptr;
 };
 
-int run(Opts& o) {
-  if (o.backend != "verilog") throw Error(o.p.model_path, "unknown backend '" + o.backend + "' (supported: verilog)");
+int run_verilog(Opts& o, const Config& cfg) {
   o.p.valid = !o.no_valid;
+  if (o.period_opt->count() == 0 && cfg.clock_period_ns) o.p.clock_period_ns = *cfg.clock_period_ns;
   VerilogProject r = convert_to_verilog(o.dir, o.p);
   const auto& t = r.report.at("totals");
   std::printf("%s/%s: latency %d cycle(s) = %.3g ns at %.3g ns (%s delay model, worst stage %.2f ns%s)\n",
@@ -31,22 +42,64 @@ int run(Opts& o) {
               (long long)t.at("luts_est").get<int64_t>(), r.pipeline.register_bits, o.dir.c_str());
   return 0;
 }
+
+int run_vitis(Opts& o, const Config& cfg) {
+  namespace fs = std::filesystem;
+  if (fs::exists(o.dir) && !fs::is_empty(o.dir) && !fs::exists(fs::path(o.dir) / "nanogate_project.json") &&
+      !o.p.force)
+    throw Error(o.dir, "folder is not empty and was not written by nanogate; pass --force to write into it");
+  auto t0 = std::chrono::steady_clock::now();
+  Model m = load_model(o.p.model_path, o.p.config_path);
+  HlsOptions h;
+  h.model_path = o.p.model_path;
+  h.config_path = o.p.config_path;
+  h.top = o.top;
+  h.clock_period_ns = o.period_opt->count() ? o.p.clock_period_ns : cfg.clock_period_ns.value_or(h.clock_period_ns);
+  h.part = !o.part.empty() ? o.part : cfg.part.value_or(h.part);
+  h.io_type = !o.io_type.empty() ? o.io_type : cfg.io_type.value_or(h.io_type);
+  h.da_dc = o.p.dc;
+  if (!o.strategy.empty()) h.strategy = o.strategy;
+  if (o.reuse > 0) h.reuse_factor = o.reuse;
+  HlsProject p = write_hls_project(m, h, o.dir);
+  double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (auto& n : p.notes) std::fprintf(stderr, "nanogate: note: %s\n", n.c_str());
+  std::printf("%s: Vitis HLS project (%zu files, top '%s', part %s, %.3g ns, II = %d) written in %.3f s\n",
+              o.dir.c_str(), p.files.size(), h.top.c_str(), h.part.c_str(), h.clock_period_ns, p.ii, dt);
+  return 0;
+}
+
+int run(Opts& o) {
+  Config cfg;
+  if (!o.p.config_path.empty()) cfg = load_config(o.p.config_path);
+  if (o.backend == "verilog") return run_verilog(o, cfg);
+  if (o.backend == "vitis") return run_vitis(o, cfg);
+  throw Error(o.p.model_path, "unknown backend '" + o.backend + "' (supported: verilog, vitis)");
+}
 }  // namespace
 
 Command add_convert(CLI::App& app) {
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("convert", "compile a model to firmware (Verilog RTL + Verilator harness + report)");
+  auto* sub = app.add_subcommand("convert", "compile a model to firmware: Verilog RTL (+ Verilator harness, Yosys "
+                                            "script, report) or a Vitis HLS C++ project");
   sub->add_option("MODEL", o->p.model_path, "ONNX / QONNX model file")->required();
   sub->add_option("--output,-o", o->dir, "output folder")->required();
-  sub->add_option("--backend", o->backend, "backend: verilog")->capture_default_str();
-  sub->add_option("--config,-c", o->p.config_path, "precision configuration (.json/.yaml)");
-  sub->add_option("--clock-period", o->p.clock_period_ns, "target clock period in ns (0: combinational)")
+  sub->add_option("--backend", o->backend, "backend: verilog or vitis")
+      ->check(CLI::IsMember({"verilog", "vitis"}))
       ->capture_default_str();
+  sub->add_option("--config,-c", o->p.config_path, "precision configuration (.json/.yaml)");
+  o->period_opt = sub->add_option("--clock-period", o->p.clock_period_ns, "target clock period in ns (0: combinational)")
+                      ->capture_default_str();
   sub->add_option("--dc", o->p.dc, "CMVM delay constraint: adder depth <= minimal + DC (-1: none)")->capture_default_str();
-  sub->add_option("--family", o->p.family, "FPGA family (delay model, Yosys script): xc7, xcup, ice40, ecp5")
+  sub->add_option("--family", o->p.family, "verilog: FPGA family (delay model, Yosys script): xc7, xcup, ice40, ecp5")
       ->check(CLI::IsMember({"xc7", "xcup", "ice40", "ecp5"}))
       ->capture_default_str();
-  sub->add_flag("--no-valid", o->no_valid, "omit the valid_in / valid_out ports");
+  sub->add_flag("--no-valid", o->no_valid, "verilog: omit the valid_in / valid_out ports");
+  sub->add_option("--strategy", o->strategy, "vitis: override every layer's Strategy")
+      ->check(CLI::IsMember({"Latency", "Resource", "DA"}));
+  sub->add_option("--reuse-factor", o->reuse, "vitis: override every layer's ReuseFactor")->check(CLI::PositiveNumber);
+  sub->add_option("--top", o->top, "vitis: top function name")->capture_default_str();
+  sub->add_option("--part", o->part, "vitis: FPGA part (default: config Part, else xcvu13p-flga2577-2-e)");
+  sub->add_option("--io-type", o->io_type, "vitis: io_parallel (io_stream needs streaming layers)");
   sub->add_flag("--force,-f", o->p.force, "write into a non-empty folder not written by nanogate");
   return {sub, [o] { return run(*o); }};
 }

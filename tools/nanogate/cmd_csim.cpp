@@ -105,7 +105,7 @@ int run(const Opts& o) {
 Command add_csim(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("csim", "compile an HLS project with g++ and compare it bit for bit with the emulator");
-  sub->add_option("DIR", o->dir, "project directory (written by convert-hls)")->required();
+  sub->add_option("DIR", o->dir, "project directory (written by convert --backend vitis)")->required();
   sub->add_option("--input,-i", o->input, "model inputs (.npy/.csv, as for emulate); default: random port codes");
   sub->add_option("--ap-types", o->ap_types, "folder with Xilinx ap_fixed.h (default: $NANOGATE_AP_TYPES, or hls4ml in .venv)");
   sub->add_option("--events,-n", o->events, "number of random events without --input")->capture_default_str()->check(CLI::PositiveNumber);

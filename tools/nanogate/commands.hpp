@@ -27,8 +27,7 @@ Command add_synth(CLI::App& app);
 Command add_convert(CLI::App& app);
 /// `nanogate verify DIR`: Verilator simulation vs the emulators, bit for bit (cmd_verify.cpp).
 Command add_verify(CLI::App& app);
-/// `nanogate convert-hls MODEL -o DIR`: Vitis HLS project (hidden, temporary; cmd_convert_hls.cpp).
-Command add_convert_hls(CLI::App& app);
+
 /// `nanogate csim DIR`: g++ C-simulation vs the emulator, bit for bit (cmd_csim.cpp).
 Command add_csim(CLI::App& app);
 

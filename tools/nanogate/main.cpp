@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   CLI::App app{"nanogate: quantized neural networks to bit-exact FPGA firmware"};
   app.require_subcommand(1);
   std::vector<nanogate::cli::Command> commands = {nanogate::cli::add_inspect(app), nanogate::cli::add_emulate(app),
-                                                   nanogate::cli::add_synth(app), nanogate::cli::add_convert_hls(app),
+                                                   nanogate::cli::add_synth(app),
                                                    nanogate::cli::add_csim(app), nanogate::cli::add_convert(app),
                                                    nanogate::cli::add_verify(app)};
   try {
