@@ -1,6 +1,10 @@
 """The hls4ml-style API: config_from_model, convert and Firmware."""
 import copy
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 
@@ -51,21 +55,112 @@ def config_from_model(model, granularity="model", default_precision="fixed<16,6>
 
 
 class Firmware:
-    """A converted model: bit-exact prediction now; RTL/HLS projects from the
-    same IR (write/verify/synth/csim come with the backends).
+    """A converted model: bit-exact batched prediction, and the firmware
+    project written from the same IR (Verilog RTL or Vitis HLS C++) with its
+    verification (Verilator co-simulation / g++ C-simulation) and synthesis.
 
-    Attributes: config (the configuration used), backend, output_dir,
-    clock_period (ns).
+    Attributes: config (the configuration used), backend ('verilog' or
+    'vitis'), output_dir, clock_period (ns), family (FPGA family of the delay
+    model and Yosys flow).
     """
 
-    def __init__(self, compiled, model_data, source, config, backend, output_dir, clock_period):
+    def __init__(self, compiled, model_data, source, config, backend, output_dir, clock_period, family="xc7"):
         self._m = compiled
         self._data = model_data
         self.source = source
         self.config = copy.deepcopy(config)
         self.backend = backend
-        self.output_dir = output_dir
+        self.output_dir = str(output_dir) if output_dir is not None else "nanogate_prj"
         self.clock_period = clock_period
+        self.family = family
+        self._written = False
+
+    # ---- the project --------------------------------------------------------------------------------------
+    def _inputs_on_disk(self):
+        """The model bytes and the config dict as files beside the project (the
+        backends copy them into it, so the project is self-contained)."""
+        base = Path(self.output_dir).resolve()
+        base.parent.mkdir(parents=True, exist_ok=True)
+        model_path = base.parent / (base.name + ".model.onnx")
+        model_path.write_bytes(self._data)
+        config_path = ""
+        if self.config is not None:
+            cp = base.parent / (base.name + ".config.json")
+            cp.write_text(json.dumps(self.config, indent=1))
+            config_path = str(cp)
+        return str(model_path), config_path
+
+    def write(self, force=False):
+        """Writes the project into output_dir: Verilog RTL + Verilator harness +
+        Yosys script + report.json (backend 'verilog'), or the Vitis HLS project
+        (backend 'vitis'). A non-empty folder not written by nanogate is refused
+        unless force=True. Returns output_dir."""
+        model_path, config_path = self._inputs_on_disk()
+        period = 5.0 if self.clock_period is None else float(self.clock_period)
+        if self.backend == "verilog":
+            _nanogate.write_verilog(self.output_dir, model_path, config_path, period, 2, self.family, True, force)
+        else:
+            d = Path(self.output_dir)
+            if d.exists() and any(d.iterdir()) and not (d / "nanogate_project.json").exists() and not force:
+                raise _nanogate.NanogateError(
+                    f"{self.output_dir}: folder is not empty and was not written by nanogate; pass force=True")
+            cfg = (self.config or {})
+            part = cfg.get("Part", "xcvu13p-flga2577-2-e")
+            if self.clock_period is None and "ClockPeriod" in cfg:
+                period = float(cfg["ClockPeriod"])
+            for note in _nanogate.write_hls(self._m, self.output_dir, model_path, config_path, "myproject", part, period):
+                print(f"nanogate: note: {note}")
+        self._written = True
+        return self.output_dir
+
+    def _need(self, backend):
+        if self.backend != backend:
+            raise _nanogate.NanogateError(f"{self.output_dir}: this needs backend='{backend}' (the firmware is {self.backend})")
+        if not self._written:
+            self.write(force=False)
+
+    def verify(self, n=10000, seed=1):
+        """Verilator co-simulation of the RTL against the netlist and layer
+        emulators on n vectors covering the whole input range (backend
+        'verilog'). Returns a dict with 'vectors', 'exact', 'bit_exact' and,
+        on a mismatch, 'first_mismatch'."""
+        self._need("verilog")
+        return _nanogate.verify_verilog(self.output_dir, int(n), int(seed))
+
+    def synth(self, family=None, timeout=1800.0, quiet=False):
+        """Yosys synthesis (and nextpnr Fmax for ice40/ecp5) of the RTL;
+        returns the counts (LUT, FF, DSP, carry, Fmax) and records them in
+        report.json."""
+        self._need("verilog")
+        return json.loads(_nanogate.synth(self.output_dir, family or self.family, float(timeout), bool(quiet)))
+
+    def csim(self, n=2000, seed=0):
+        """g++ C-simulation of the HLS project (ap_types from the hls4ml
+        package) on n random raw vectors over the full input range, compared
+        bit for bit with the emulator (backend 'vitis'). Returns a dict."""
+        self._need("vitis")
+        rng = np.random.default_rng(seed)
+        cols = [rng.integers(p["min_raw"], p["max_raw"] + 1, size=(n, p["size"]), dtype=np.int64)
+                for p in self.firmware_inputs()]
+        raw = np.ascontiguousarray(np.concatenate(cols, axis=1))
+        raw[0, :] = np.concatenate([np.full(p["size"], p["min_raw"]) for p in self.firmware_inputs()])
+        raw[-1, :] = np.concatenate([np.full(p["size"], p["max_raw"]) for p in self.firmware_inputs()])
+        got = _nanogate.csim(self.output_dir, raw)
+        want = self.predict_firmware(raw)
+        same = (got == want).all(axis=1)
+        return {"vectors": int(n), "exact": int(same.sum()), "bit_exact": bool(same.all())}
+
+    def build(self, csim=False, synth=True, cosim=False, export=False):
+        """Runs AMD vitis_hls on the HLS project's build_prj.tcl (backend
+        'vitis'). Raises NanogateError when vitis_hls is not installed."""
+        self._need("vitis")
+        exe = shutil.which("vitis_hls")
+        if exe is None:
+            raise _nanogate.NanogateError(
+                f"{self.output_dir}: vitis_hls is not installed (not on PATH); nanogate verifies the project "
+                "without it through Firmware.csim()")
+        args = [exe, "-f", "build_prj.tcl", f"csim={int(csim)} synth={int(synth)} cosim={int(cosim)} export={int(export)}"]
+        return subprocess.run(args, cwd=self.output_dir, check=True)
 
     def _events(self, x, float_mode=False):
         x = np.asarray(x, dtype=np.float64)
@@ -99,7 +194,12 @@ class Firmware:
         return self._m.firmware_inputs()
 
     def report(self):
-        """A dict: model, backend, layers (the inspect rows), totals."""
+        """A dict: the project's report.json once written (Verilog: per-layer
+        adders, estimated LUTs, depth, latency in cycles and ns, synthesis
+        counts), else model, backend, layers (the inspect rows) and totals."""
+        rj = Path(self.output_dir) / "report.json"
+        if self._written and rj.exists():
+            return json.loads(rj.read_text())
         layers = self._m.layers()
         return {
             "model": self.source,
@@ -115,17 +215,20 @@ class Firmware:
         return self._m.inspect()
 
 
-def convert(model, config=None, backend="verilog", output_dir=None, clock_period=None, input_shape=None):
+def convert(model, config=None, backend="verilog", output_dir=None, clock_period=None, input_shape=None,
+            family="xc7"):
     """Compiles a model to a Firmware object.
 
     model: a path, an onnx.ModelProto, serialized bytes, or a torch.nn.Module
     (exported internally: Brevitas modules through Brevitas' QONNX export,
     others through torch.onnx; input_shape gives one event's shape).
     config: a dict like the CLI's config file (see config_from_model), or None.
-    backend: 'verilog' or 'vitis'. clock_period: ns.
+    backend: 'verilog' or 'vitis'. clock_period: ns (default 5, or the
+    config's ClockPeriod). output_dir: where write() puts the project
+    (default ./nanogate_prj). family: xc7, xcup, ice40 or ecp5.
     Raises NanogateError (file, node, reason) for anything the core refuses.
     """
     if backend not in ("verilog", "vitis"):
         raise ValueError(f"backend must be 'verilog' or 'vitis', not {backend!r}")
     compiled, data, source = _compile(model, config, input_shape)
-    return Firmware(compiled, data, source, config, backend, output_dir, clock_period)
+    return Firmware(compiled, data, source, config, backend, output_dir, clock_period, family)

@@ -10,7 +10,13 @@
 
 #include <memory>
 
+#include <filesystem>
+#include <iostream>
+
+#include "nanogate/backend/hls.hpp"
+#include "nanogate/backend/verilog_project.hpp"
 #include "nanogate/config.hpp"
+#include "nanogate/report/synth.hpp"
 #include "nanogate/emulate/emulator.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/frontend/onnx.hpp"
@@ -162,6 +168,101 @@ NB_MODULE(_nanogate, m) {
           },
           "x"_a, "float_mode"_a = false, "names"_a = std::vector<std::string>{},
           "Every tensor's values (or only `names`) as a dict of events × size arrays.");
+
+  m.def(
+      "write_verilog",
+      [](const std::string& dir, const std::string& model_path, const std::string& config_path, double clock_period,
+         int dc, const std::string& family, bool valid, bool force) {
+        nanogate::VerilogProjectOptions o;
+        o.model_path = model_path;
+        o.config_path = config_path;
+        o.clock_period_ns = clock_period;
+        o.dc = dc;
+        o.family = family;
+        o.valid = valid;
+        o.force = force;
+        nb::gil_scoped_release release;
+        return nanogate::convert_to_verilog(dir, o).report.dump();
+      },
+      "dir"_a, "model_path"_a, "config_path"_a, "clock_period"_a, "dc"_a, "family"_a, "valid"_a, "force"_a,
+      "Writes the Verilog project (RTL, Verilator harness, Yosys script, report.json); returns report.json's text.");
+  m.def(
+      "verify_verilog",
+      [](const std::string& dir, int64_t vectors, uint64_t seed) {
+        nanogate::VerifyResult r;
+        {
+          nb::gil_scoped_release release;
+          nanogate::VerifyOptions o;
+          o.vectors = vectors;
+          o.seed = seed;
+          r = nanogate::verify_verilog_project(dir, o);
+        }
+        nb::dict d;
+        d["vectors"] = r.vectors;
+        d["exact"] = r.exact;
+        d["outputs"] = r.outputs;
+        d["latency"] = r.latency;
+        d["bit_exact"] = r.exact == r.vectors;
+        if (r.bad_vector >= 0) {
+          nb::dict mm;
+          mm["vector"] = r.bad_vector;
+          mm["output"] = r.bad_output;
+          mm["port"] = r.bad_port;
+          mm["rtl"] = r.rtl;
+          mm["netlist"] = r.netlist;
+          mm["layer"] = r.layer;
+          d["first_mismatch"] = mm;
+        }
+        return d;
+      },
+      "dir"_a, "vectors"_a, "seed"_a = 1,
+      "Builds the Verilator model in dir and compares every output bit with the netlist and layer emulators.");
+  m.def(
+      "synth",
+      [](const std::string& dir, const std::string& family, double timeout_s, bool quiet) {
+        nanogate::report::SynthOptions o;
+        o.family = nanogate::report::parse_family(family);
+        o.timeout_s = timeout_s;
+        o.progress = quiet ? nullptr : &std::cerr;
+        nb::gil_scoped_release release;
+        nanogate::report::SynthResult r = nanogate::report::run_synth(dir, o);
+        auto j = r.to_json();
+        nanogate::report::merge_synth_report((std::filesystem::path(dir) / "report.json").string(), o.family, j);
+        return j.dump();
+      },
+      "dir"_a, "family"_a, "timeout_s"_a = 1800.0, "quiet"_a = false,
+      "Runs Yosys (and nextpnr for ice40/ecp5) on dir; records and returns the counts (JSON text).");
+  m.def(
+      "write_hls",
+      [](PyModel& p, const std::string& dir, const std::string& model_path, const std::string& config_path,
+         const std::string& top, const std::string& part, double clock_period, std::optional<std::string> strategy,
+         std::optional<int> reuse_factor) {
+        nanogate::HlsOptions h;
+        h.model_path = model_path;
+        h.config_path = config_path;
+        h.top = top;
+        h.part = part;
+        h.clock_period_ns = clock_period;
+        h.strategy = strategy;
+        h.reuse_factor = reuse_factor;
+        nanogate::HlsProject r = nanogate::write_hls_project(p.model, h, dir);
+        return r.notes;
+      },
+      "model"_a, "dir"_a, "model_path"_a, "config_path"_a, "top"_a, "part"_a, "clock_period"_a,
+      "strategy"_a = nb::none(), "reuse_factor"_a = nb::none(),
+      "Writes the Vitis HLS project; returns the notes (deliberate deviations).");
+  m.def(
+      "csim",
+      [](const std::string& dir, RawArray raw) {
+        nanogate::CsimResult r;
+        {
+          nb::gil_scoped_release release;
+          std::vector<int64_t> in(raw.data(), raw.data() + raw.size());
+          r = nanogate::run_csim(dir, in, int64_t(raw.shape(0)));
+        }
+        return to_numpy(std::move(r.raw), r.rows, r.cols);
+      },
+      "dir"_a, "raw"_a, "Compiles the HLS project with g++ (ap_types from the hls4ml package) and runs raw codes.");
 
   m.def("compile", &compile, "onnx_bytes"_a, "source"_a, "config"_a = nb::none(), "yaml"_a = false,
         "config_source"_a = "<config>",
