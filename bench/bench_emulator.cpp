@@ -1,10 +1,11 @@
-// nanogate — emulator throughput benchmark (one thread).
+// nanogate — emulator throughput benchmark.
 //
-//   bench_emulator MODEL INPUT.npy [--config CFG] [--repeat R]
+//   bench_emulator MODEL INPUT.npy [--config CFG] [--repeat R] [--threads T] [--float]
 //
 // Runs the fixed-point layer emulator over the events of INPUT R times (default
-// 5) and prints the best events/s as one line of JSON, for bench/run_emulator_bench.py
-// to compare with onnxruntime measured in the same run.
+// 5) on T threads (default 1; 0: NANOGATE_THREADS or every core) and prints the
+// best events/s as one line of JSON, for bench/run_emulator_bench.py to compare
+// with onnxruntime measured in the same run.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -18,15 +19,16 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_emulator MODEL INPUT.npy [--config CFG] [--repeat R] [--float]\n");
+    std::fprintf(stderr, "usage: bench_emulator MODEL INPUT.npy [--config CFG] [--repeat R] [--threads T] [--float]\n");
     return 2;
   }
   std::string model = argv[1], input = argv[2], config;
-  int repeat = 5;
+  int repeat = 5, threads = 1;
   bool float_mode = false;
   for (int i = 3; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--config") && i + 1 < argc) config = argv[++i];
     else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--float")) float_mode = true;
   }
   try {
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
     nanogate::Model m = nanogate::compile_model(model, cfg);
     nanogate::Table x = nanogate::read_table(input);
     nanogate::Emulator emu(m, float_mode);
+    emu.set_threads(threads);
     double best = 1e300;
     for (int r = 0; r < repeat; ++r) {
       auto t0 = std::chrono::steady_clock::now();
@@ -43,8 +46,8 @@ int main(int argc, char** argv) {
       if (dt < best) best = dt;
       if (res.rows != x.rows) return 1;
     }
-    std::printf("{\"events\": %lld, \"seconds\": %.6f, \"events_per_s\": %.1f}\n", (long long)x.rows, best,
-                double(x.rows) / best);
+    std::printf("{\"events\": %lld, \"threads\": %d, \"seconds\": %.6f, \"events_per_s\": %.1f}\n",
+                (long long)x.rows, threads, best, double(x.rows) / best);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_emulator: error: %s\n", e.what());
     return 1;

@@ -7,7 +7,7 @@ Measures, on qkeras_jettagging.onnx (QONNX, 16-64-32-32-5):
      convert_from_onnx_model + write());
   2. C-simulation build: nanogate csim's g++ build (two translation units in
      parallel, -O1) vs hls4ml compile() (its build_lib.sh, g++ -O3, after write);
-  3. emulation throughput: `nanogate emulate` (one thread, events/s as it
+  3. emulation throughput: `nanogate emulate` (one thread: NANOGATE_THREADS=1, events/s as it
      prints) vs hls4ml predict() (its compiled C++ via ctypes) on the same
      N events.
 Ratios are hls4ml time / nanogate time (> 1: nanogate is faster), all measured
@@ -53,6 +53,7 @@ def main():
     x = rng.integers(-(1 << 15), 1 << 15, size=(a.events, 16)) / 1024.0  # exact fixed<16,6> values
     np.save(tmp / "x.npy", x)
     p = subprocess.run([cli, "emulate", str(MODEL), "-i", str(tmp / "x.npy"), "-o", str(tmp / "y.npy"), "--force"],
+                       env={**os.environ, "NANOGATE_THREADS": "1"},
                        check=True, capture_output=True, text=True)
     ng_eps = float(re.search(r"([0-9.]+) events/s", p.stderr).group(1))
 

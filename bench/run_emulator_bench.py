@@ -5,10 +5,11 @@
 Both sides run one thread on the same generated inputs (standard-normal features
 on the fixed<16,6> grid). onnxruntime evaluates the float model
 (jet/three_layer_keras.onnx) in one batched call; nanogate's bit-exact fixed-point
-emulator (build/bench_emulator, best of 5) runs the same float model under the
-default fixed<16,6> and the QONNX 6-bit model (jet/qkeras_jettagging.onnx), which
-onnxruntime cannot execute (QONNX Quant is a custom op). Prints a table of
-events/s and the ratio nanogate / onnxruntime.
+emulator (build/bench_emulator --threads 1, best of 5) runs the same float model
+under the default fixed<16,6> and the QONNX 6-bit model (jet/qkeras_jettagging.onnx),
+which onnxruntime cannot execute (QONNX Quant is a custom op). A last row runs the
+QONNX model on every core (--threads 0). Prints a table of events/s and the ratio
+nanogate / onnxruntime.
 """
 import argparse
 import json
@@ -50,9 +51,9 @@ def ort_events_per_s(model, x, repeat=5):
     return len(x) / best
 
 
-def nanogate_events_per_s(model, npy):
-    out = subprocess.run([str(BUILD / "bench_emulator"), str(model), str(npy)], check=True, capture_output=True,
-                         text=True).stdout
+def nanogate_events_per_s(model, npy, threads=1):
+    out = subprocess.run([str(BUILD / "bench_emulator"), str(model), str(npy), "--threads", str(threads)],
+                         check=True, capture_output=True, text=True).stdout
     return json.loads(out)["events_per_s"]
 
 
@@ -71,8 +72,10 @@ def main():
             ("onnxruntime float, three_layer_keras", ort_rate),
             ("nanogate fixed<16,6>, three_layer_keras", nanogate_events_per_s(MODELS / "three_layer_keras.onnx", npy)),
             ("nanogate QONNX 6-bit, qkeras_jettagging", nanogate_events_per_s(MODELS / "qkeras_jettagging.onnx", npy)),
+            (f"nanogate QONNX 6-bit, all {os.cpu_count()} threads",
+             nanogate_events_per_s(MODELS / "qkeras_jettagging.onnx", npy, threads=0)),
         ]
-    print(f"{args.events} events, one thread each")
+    print(f"{args.events} events, one thread each (last row: every core)")
     print(f"{'engine, model':45s} {'events/s':>12s} {'ratio vs onnxruntime':>22s}")
     for name, rate in rows:
         print(f"{name:45s} {rate:12.0f} {rate / ort_rate:22.2f}")

@@ -1,6 +1,8 @@
 // nanogate — precompiled casts (cast.hpp).
 #include "emulate/cast.hpp"
 
+#include <algorithm>
+
 namespace nanogate {
 
 CastPlan::CastPlan(int from_frac, const Fixed& to) : to_(to), from_frac_(from_frac) {
@@ -17,6 +19,112 @@ CastPlan::CastPlan(int from_frac, const Fixed& to) : to_(to), from_frac_(from_fr
   // Shifts beyond 62 bits and the rare overflow modes take the reference path.
   slow_ = d_ > 62 || ls >= 62 || to.width >= 64 ||
           !(to.overflow == Overflow::WRAP || to.overflow == Overflow::SAT);
+  choose_batch();
+}
+
+/// Loop kinds: 0 any (per-value operator()), 1 right shift TRN, 2 right shift
+/// RND, 3 right shift RND_CONV, 4 no shift, 5 exact left shift. Overflow kinds:
+/// 0 signed WRAP, 1 unsigned WRAP, 2 SAT. The WRAP/SAT formulas return r
+/// unchanged when it is in range, so they need no range test, and the loops
+/// are branch-free (vectorized in the AVX2 / AVX-512 clones below).
+template <int Kind, int Ovf, bool Relu>
+[[gnu::always_inline]] inline void CastPlan::loop(const CastPlan& p, const int64_t* src, int64_t* dst, int64_t n) {
+  if constexpr (Kind == 0) {
+    for (int64_t k = 0; k < n; ++k) {
+      int64_t v = src[k];
+      dst[k] = Relu && v <= 0 ? 0 : p(v);
+    }
+  } else {
+    if constexpr (Kind == 5) {  // a left shift that could overflow 64 bits: per value
+      // v in [min_in, max_in] <=> uint64(v - min_in) <= uint64(max_in - min_in)
+      const uint64_t span = uint64_t(p.max_in_) - uint64_t(p.min_in_);
+      uint64_t worst = 0;
+      for (int64_t k = 0; k < n; ++k) worst = std::max(worst, uint64_t(src[k]) - uint64_t(p.min_in_));
+      if (worst > span) {
+        loop<0, Ovf, Relu>(p, src, dst, n);
+        return;
+      }
+    }
+    const int d = p.d_, sh = 64 - p.to_.width;
+    const int64_t half = p.half_, lo = p.lo_, hi = p.hi_;
+    const uint64_t mask = p.mask_;
+    const int64_t low = Kind >= 1 && Kind <= 3 ? (int64_t(1) << d) - 1 : 0;
+    for (int64_t k = 0; k < n; ++k) {
+      int64_t v = src[k];
+      if constexpr (Relu) v = v > 0 ? v : 0;  // cast(0) == 0 for every type
+      int64_t r;
+      // Rounding decisions as sign bits of small differences (rem < 2^62,
+      // half <= 2^61): RND: rem >= half <=> half - 1 - rem < 0; RND_CONV:
+      // rem > half || (rem == half && fl odd) <=> half - (rem + (fl & 1)) < 0.
+      if constexpr (Kind == 1) {
+        r = v >> d;
+      } else if constexpr (Kind == 2) {
+        int64_t fl = v >> d, rem = v & low;
+        r = fl + int64_t(uint64_t(half - 1 - rem) >> 63);
+      } else if constexpr (Kind == 3) {
+        int64_t fl = v >> d, rem = v & low;
+        r = fl + int64_t(uint64_t(half - (rem + (fl & 1))) >> 63);
+      } else if constexpr (Kind == 4) {
+        r = v;
+      } else {
+        r = int64_t(uint64_t(v) << -d);
+      }
+      if constexpr (Ovf == 0) r = int64_t(uint64_t(r) << sh) >> sh;
+      else if constexpr (Ovf == 1) r = int64_t(uint64_t(r) & mask);
+      else r = std::min(std::max(r, lo), hi);
+      dst[k] = r;
+    }
+  }
+}
+
+namespace {
+#define NG_CLONE(K, O, R)                                                                           \
+  __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void cast_##K##_##O##_##R( \
+      const CastPlan& p, const int64_t* s, int64_t* d, int64_t n) {                               \
+    CastPlan::loop<K, O, R>(p, s, d, n);                                                           \
+  }
+#define NG_CLONES(K)   \
+  NG_CLONE(K, 0, 0) NG_CLONE(K, 1, 0) NG_CLONE(K, 2, 0) NG_CLONE(K, 0, 1) NG_CLONE(K, 1, 1) NG_CLONE(K, 2, 1)
+NG_CLONES(1)
+NG_CLONES(2)
+NG_CLONES(3)
+NG_CLONES(4)
+NG_CLONES(5)
+#undef NG_CLONES
+#undef NG_CLONE
+void cast_any(const CastPlan& p, const int64_t* s, int64_t* d, int64_t n) { CastPlan::loop<0, 0, false>(p, s, d, n); }
+void cast_any_relu(const CastPlan& p, const int64_t* s, int64_t* d, int64_t n) { CastPlan::loop<0, 0, true>(p, s, d, n); }
+}  // namespace
+
+void CastPlan::choose_batch() {
+  int kind = 0;
+  if (!slow_) {
+    if (d_ > 0) {
+      kind = to_.rounding == Rounding::TRN   ? 1
+             : to_.rounding == Rounding::RND ? 2
+             : to_.rounding == Rounding::RND_CONV ? 3
+                                                 : 0;
+    } else {
+      kind = d_ == 0 ? 4 : 5;
+    }
+  }
+  int ovf = to_.overflow == Overflow::SAT ? 2 : to_.is_signed ? 0 : 1;
+#define NG_PICK(K)                                                                       \
+  case K:                                                                                \
+    batch_ = ovf == 0 ? &cast_##K##_0_0 : ovf == 1 ? &cast_##K##_1_0 : &cast_##K##_2_0;      \
+    batch_relu_ = ovf == 0 ? &cast_##K##_0_1 : ovf == 1 ? &cast_##K##_1_1 : &cast_##K##_2_1; \
+    break;
+  switch (kind) {
+    NG_PICK(1)
+    NG_PICK(2)
+    NG_PICK(3)
+    NG_PICK(4)
+    NG_PICK(5)
+    default:
+      batch_ = &cast_any;
+      batch_relu_ = &cast_any_relu;
+  }
+#undef NG_PICK
 }
 
 }  // namespace nanogate

@@ -9,6 +9,7 @@
 // tests/cpp/test_cast_plan.cpp.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "nanogate/fixed.hpp"
@@ -47,7 +48,28 @@ class CastPlan {
   }
   const Fixed& type() const { return to_; }
 
+  /// dst[k] = (*this)(src[k]) for k < n; src == dst is allowed. Runs a loop
+  /// specialized for this plan's shift, rounding and overflow (chosen once).
+  void apply(const int64_t* src, int64_t* dst, int64_t n) const { batch_(*this, src, dst, n); }
+  /// dst[k] = src[k] > 0 ? (*this)(src[k]) : 0 (a ReLU fused with the cast).
+  void apply_relu(const int64_t* src, int64_t* dst, int64_t n) const { batch_relu_(*this, src, dst, n); }
+  /// True when the cast returns every raw code of type `src` (at this plan's
+  /// source binary point) unchanged: same binary point, range inside ours.
+  bool identity_for(const Fixed& src) const {
+    return !slow_ && d_ == 0 && src.min_raw() >= lo_ && src.max_raw() <= hi_;
+  }
+  /// identity_for, knowing the codes are also >= 0 (after a ReLU).
+  bool identity_for_nonneg(const Fixed& src) const {
+    return !slow_ && d_ == 0 && 0 >= lo_ && src.max_raw() <= hi_;
+  }
+
+  /// The batch loops (cast.cpp), public for their per-ISA clones only.
+  template <int Kind, int Ovf, bool Relu>
+  static void loop(const CastPlan& p, const int64_t* src, int64_t* dst, int64_t n);
+
  private:
+  using Batch = void (*)(const CastPlan&, const int64_t*, int64_t*, int64_t);
+  void choose_batch();
   [[gnu::always_inline]] int64_t round_up(int64_t fl, int64_t rem, int64_t v) const {
     if (rem == 0) return 0;
     switch (to_.rounding) {
@@ -69,6 +91,69 @@ class CastPlan {
   uint64_t mask_ = 0;
   int64_t min_in_ = 0, max_in_ = 0;  ///< inputs a left shift cannot overflow
   bool slow_ = false;
+  Batch batch_ = nullptr, batch_relu_ = nullptr;
+};
+
+/// quantize(double, t) for doubles whose scaled value v * 2^F is a normal
+/// double below 2^62 in magnitude and rounds into t's range (the common case):
+/// the scaling is then exact, floor(y) and y - floor(y) are exact, and the
+/// rounding decision is the reference's. Anything else goes to quantize().
+class DoubleCast {
+ public:
+  DoubleCast() = default;
+  explicit DoubleCast(const Fixed& t) : to_(t) {
+    int f = t.frac_bits();
+    fast_ = f > -900 && f < 900;
+    scale_ = fast_ ? std::ldexp(1.0, f) : 1.0;
+    lo_ = t.min_raw();
+    hi_ = t.max_raw();
+    // SAT_SYM clamps a signed code to [-max, max] even when min is reached
+    // without overflow (fixed.cpp, apply_overflow): min takes the slow path.
+    if (t.overflow == Overflow::SAT_SYM && t.is_signed && t.width > 1) lo_ += 1;
+  }
+  /// The rounded code when it lies in [min_raw, max_raw] (true), else false
+  /// (NaN, infinities, overflow, tiny values: the caller takes the slow path).
+  [[gnu::always_inline]] bool in_range(double v, int64_t& out) const {
+    double y = v * scale_;
+    if (!fast_ || !(std::fabs(y) < 0x1p62)) return false;
+    if (y == 0.0) {
+      if (v != 0.0) return false;
+      out = 0;
+      return true;
+    }
+    if (std::fabs(y) < 0x1p-1000) return false;
+    double fl = std::floor(y), rem = y - fl;
+    int64_t r = int64_t(fl);
+    if (rem != 0.0) {
+      bool up;
+      switch (to_.rounding) {
+        case Rounding::TRN: up = false; break;
+        case Rounding::TRN_ZERO: up = y < 0; break;
+        case Rounding::RND: up = rem >= 0.5; break;
+        case Rounding::RND_ZERO: up = rem > 0.5 || (rem == 0.5 && y < 0); break;
+        case Rounding::RND_INF: up = rem > 0.5 || (rem == 0.5 && y >= 0); break;
+        case Rounding::RND_MIN_INF: up = rem > 0.5; break;
+        case Rounding::RND_CONV: up = rem > 0.5 || (rem == 0.5 && (r & 1)); break;
+        default: return false;
+      }
+      r += up;
+    }
+    if (r < lo_ || r > hi_) return false;
+    out = r;
+    return true;
+  }
+  /// quantize(v, t), bit for bit.
+  int64_t operator()(double v) const {
+    int64_t r;
+    return in_range(v, r) ? r : quantize(v, to_);
+  }
+  const Fixed& type() const { return to_; }
+
+ private:
+  Fixed to_;
+  double scale_ = 1.0;
+  int64_t lo_ = 0, hi_ = 0;
+  bool fast_ = false;
 };
 
 }  // namespace nanogate

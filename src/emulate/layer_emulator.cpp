@@ -1,9 +1,12 @@
 // nanogate — the bit-exact layer emulator (include/nanogate/emulate/emulator.hpp).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <exception>
 #include <functional>
 #include <numeric>
 #include <set>
+#include <thread>
 
 #include "emulate/cast.hpp"
 #include "emulate/dense_kernels.hpp"
@@ -16,13 +19,34 @@ namespace nanogate {
 
 namespace {
 
-constexpr int64_t kChunk = 256;  // events per kernel call
+constexpr int64_t kChunk = 128;            // events per kernel call
+constexpr int64_t kRowsPerThread = 4096;   // fewer rows per thread: fewer threads
 
-/// A runtime buffer per tensor: chunk × size raw codes.
+/// A runtime buffer per tensor: chunk × size raw codes (the codes live in a
+/// Work, one per running thread).
 struct Buffer {
   int64_t size = 0;
   Fixed type;
-  std::vector<int64_t> data;
+};
+
+/// Per-run (per-thread) storage: the buffers' codes and kernel scratch.
+struct Work {
+  std::vector<std::vector<int64_t>> data;
+  std::vector<double> xd, cd, sm;
+  std::vector<i128> acc;
+  std::vector<int64_t> acc64;
+};
+
+/// Real value of raw codes of type t: raw * 2^-F, as Fixed::value computes it
+/// (a product with the power of two is the same correctly rounded result as
+/// ldexp when 2^-F is a normal double).
+struct ToValue {
+  explicit ToValue(const Fixed& t) : type(t), fast(t.frac_bits() > -1000 && t.frac_bits() < 1000),
+                                     scale(fast ? std::ldexp(1.0, -t.frac_bits()) : 1.0) {}
+  double operator()(int64_t raw) const { return fast ? double(raw) * scale : type.value(raw); }
+  Fixed type;
+  bool fast;
+  double scale;
 };
 
 /// One operand of an elementwise kernel: a buffer or constant raw codes.
@@ -83,9 +107,35 @@ struct Step {
   bool small = false;                      // Add/Sub/Mul: 64-bit arithmetic is exact
   int in_col = 0;                          // InputQuant: graph input column offset
   int64_t in_size = 0;
+  // fast paths
+  int64_t ldw = 0;                         // Dense f64: padded W columns (multiple of 8)
+  std::vector<double> wpad;                // Dense f64: W padded to ldw columns
+  bool acc_to_result_id = false;           // Dense: accum → result is the identity
+  bool contiguous = false;                 // unary op: operand is a buffer read element by element
+  DoubleCast result_dc;                    // Softmax, Sigmoid, InputQuant: double → result
+  bool sm_fast = false;                    // Softmax: groups known at compile time
+  int64_t sm_outer = 0, sm_len = 0, sm_inner = 0;
+  std::vector<std::string> pre_ops;        // InputQuant: parsed steps
+  std::vector<int64_t> pre_cf;             // InputQuant: const_first per step
 };
 
 inline int64_t q(i128 v, int frac, const Fixed& t) { return quantize(v, frac, t); }
+
+/// Worker threads for a run of `rows` events: set_threads() when > 0, else
+/// NANOGATE_THREADS when set and > 0, else every hardware thread; at most one
+/// per kRowsPerThread rows.
+int threads_for(int64_t rows, int configured) {
+  int t = configured;
+  if (t <= 0) {
+    const char* e = std::getenv("NANOGATE_THREADS");
+    if (e && *e) t = std::atoi(e);
+  }
+  if (t <= 0) t = int(std::thread::hardware_concurrency());
+  if (t <= 0) t = 1;
+  int64_t by_rows = rows / kRowsPerThread;
+  if (by_rows < t) t = int(std::max<int64_t>(by_rows, 1));
+  return t;
+}
 
 }  // namespace
 
@@ -105,9 +155,14 @@ struct Emulator::Impl {
   };
   std::vector<FwPort> fw_ports;  // firmware input ports: typed graph inputs and InputQuant outputs
   int64_t fw_size = 0;
+  std::vector<DoubleCast> input_dc;  // per typed graph input: double → its type
+  int threads = 0;                   // set_threads(); 0: NANOGATE_THREADS or all cores
 
   EmulatorResult run_typed(const double* x, const int64_t* fw, int64_t rows, bool trace,
-                           const std::vector<std::string>& names);
+                           const std::vector<std::string>& names) const;
+  /// Events [row0, row0 + rows) into res (which is sized for all events).
+  void run_range(const double* x, const int64_t* fw, int64_t row0, int64_t rows, bool trace,
+                 const std::set<std::string>& want, EmulatorResult& res) const;
 
   [[noreturn]] void fail(const Node& n, const std::string& why) const {
     throw Error(model->source, n.name, n.op, why);
@@ -154,7 +209,10 @@ struct Emulator::Impl {
     for (auto& in : g.inputs) {
       input_col[in] = col;
       const Tensor& t = g.tensor(in);
-      if (t.type) inputs.push_back({buffer(g, in), col});
+      if (t.type) {
+        inputs.push_back({buffer(g, in), col});
+        input_dc.emplace_back(*t.type);
+      }
       col += t.size();
     }
     in_size = col;
@@ -211,6 +269,13 @@ struct Emulator::Impl {
           for (int64_t wv : s.w) s.wd.push_back(std::ldexp(double(wv), -d));
           for (int64_t bv : s.b) s.b_acc.push_back(quantize(i128(bv), s.tb.frac_bits(), s.acc));
         }
+        if (s.f64_mode) {
+          s.ldw = (s.n_out + 7) / 8 * 8;
+          s.wpad.assign(size_t(s.n_in * s.ldw), 0.0);
+          for (int64_t i = 0; i < s.n_in; ++i)
+            for (int64_t j = 0; j < s.n_out; ++j) s.wpad[i * s.ldw + j] = s.wd[i * s.n_out + j];
+        }
+        s.acc_to_result_id = s.acc_to_result.identity_for(s.acc);
       } else if (n.op == "Add" || n.op == "Sub" || n.op == "Mul") {
         for (auto& i : n.inputs) s.ops.push_back(operand(g, n, i, oshape));
         const Fixed &ta = s.ops[0].type, &tb = s.ops[1].type;
@@ -222,6 +287,7 @@ struct Emulator::Impl {
       } else if (n.op == "Relu" || n.op == "Cast" || n.op == "Sigmoid" || n.op == "BipolarQuant") {
         s.ops.push_back(operand(g, n, n.inputs[0], oshape));
         s.to_result = CastPlan(s.ops[0].type.frac_bits(), s.result);
+        s.result_dc = DoubleCast(s.result);
       } else if (n.op == "LeakyRelu") {
         s.ops.push_back(operand(g, n, n.inputs[0], oshape));
         s.tw = *n.precision.weight;
@@ -229,6 +295,8 @@ struct Emulator::Impl {
       } else if (n.op == "Softmax") {
         s.ops.push_back(operand(g, n, n.inputs[0], oshape));
         s.shape = g.tensor(n.inputs[0]).shape;
+        s.result_dc = DoubleCast(s.result);
+        compile_softmax(s);
       } else if (n.op == "BatchNorm" || n.op == "Threshold") {
         s.ops.push_back(operand(g, n, n.inputs[0], oshape));
         std::vector<double> sc, of;
@@ -276,8 +344,23 @@ struct Emulator::Impl {
           s.pre_consts.push_back(v);
           s.pre_maps.push_back(broadcast_map(cs, oshape));
         }
+        std::string steps = s.node.attr_str("steps", "");
+        for (size_t p = 0; !steps.empty() && p != std::string::npos;) {
+          size_t e = steps.find(',', p);
+          s.pre_ops.push_back(steps.substr(p, e == std::string::npos ? e : e - p));
+          p = e == std::string::npos ? e : e + 1;
+        }
+        s.pre_cf = s.node.attr_ints("const_first", {});
+        s.result_dc = DoubleCast(s.result);
       } else {
         fail(n, "the emulator has no kernel for op '" + n.op + "'");
+      }
+      if ((s.kind == K::Relu || s.kind == K::Cast || s.kind == K::BipolarQuant || s.kind == K::Sigmoid ||
+           s.kind == K::Softmax) && s.ops.size() == 1 && s.ops[0].buf >= 0 &&
+          bufs[s.ops[0].buf].size == bufs[s.out].size) {
+        bool id = int64_t(s.ops[0].map.size()) == bufs[s.out].size;
+        for (int64_t i = 0; i < int64_t(s.ops[0].map.size()) && id; ++i) id = s.ops[0].map[i] == i;
+        s.contiguous = id;
       }
       steps.push_back(std::move(s));
     }
@@ -295,6 +378,32 @@ struct Emulator::Impl {
     }
   }
 
+  /// Softmax groups as eval_float (float_ops.cpp) forms them for one batched
+  /// event; when the axis is not valid the generic path (eval_float) reports it.
+  void compile_softmax(Step& s) {
+    const Node& n = s.node;
+    int64_t opset = n.attr_int("_opset", 13);
+    int64_t axis = n.attr_int("axis", opset >= 13 ? -1 : 1);
+    int64_t full = int64_t(s.shape.size()) + 1;
+    if (axis < 0) axis += full;
+    if (axis <= 0 || axis >= full) return;
+    size_t ax = size_t(axis - 1);
+    int64_t size = 1;
+    for (int64_t d : s.shape) size *= d;
+    int64_t inner = 1, len = s.shape[ax];
+    if (opset >= 13) {
+      for (size_t d = ax + 1; d < s.shape.size(); ++d) inner *= s.shape[d];
+    } else {
+      len = 1;
+      for (size_t d = ax; d < s.shape.size(); ++d) len *= s.shape[d];
+    }
+    if (size != bufs[s.out].size) return;
+    s.sm_outer = len * inner == 0 ? 0 : size / (len * inner);
+    s.sm_len = len;
+    s.sm_inner = inner;
+    s.sm_fast = true;
+  }
+
   void compile_reduce(Step& s, const Shape& in_shape) {
     ReduceGroups r = reduce_groups(s.node, in_shape, model->source);
     s.map = std::move(r.map);
@@ -310,45 +419,45 @@ struct Emulator::Impl {
     s.thr = std::move(t.thr);
   }
 
-  // ---- kernels: each processes `rows` events of the chunk ----
-  void run_step(const Step& s, int64_t rows, const double* x, int64_t x_stride) {
-    Buffer& out = bufs[s.out];
-    int64_t osz = out.size;
+  // ---- kernels: each processes `rows` events of the chunk held in `w` ----
+  void run_step(const Step& s, Work& w, int64_t rows, const double* x, int64_t x_stride) const {
+    int64_t osz = bufs[s.out].size;
+    int64_t* odata = w.data[s.out].data();
     const Fixed& R = s.result;
     auto in_of = [&](const Operand& o, int64_t r, int64_t i) -> int64_t {
-      return o.buf < 0 ? o.konst[o.map[i]] : bufs[o.buf].data[r * bufs[o.buf].size + o.map[i]];
+      return o.buf < 0 ? o.konst[o.map[i]] : w.data[o.buf][r * bufs[o.buf].size + o.map[i]];
     };
     if (s.kind == K::Dense) {
       const Operand& xo = s.ops[0];
       const Buffer& xb = bufs[xo.buf];
+      const int64_t* xdata = w.data[xo.buf].data();
       int fp = xo.type.frac_bits() + s.tw.frac_bits(), fa = s.acc.frac_bits(), fb = s.tb.frac_bits();
       if (s.f64_mode) {
-        int64_t m = rows * s.outer;
-        std::vector<double> xd(size_t(m * s.n_in)), cd(size_t(m * s.n_out));
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t k = 0; k < s.outer * s.n_in; ++k) xd[r * s.outer * s.n_in + k] = double(xb.data[r * xb.size + k]);
-        if (s.f64_mode == 1) dense_exact_f64(xd.data(), m, s.n_in, s.wd.data(), s.n_out, cd.data());
-        else dense_floor_f64(xd.data(), m, s.n_in, s.wd.data(), s.n_out, cd.data());
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t o = 0; o < s.outer; ++o) {
-            const double* c = &cd[(r * s.outer + o) * s.n_out];
-            int64_t* yr = &out.data[r * osz + o * s.n_out];
-            if (s.f64_mode == 1)
-              for (int64_t j = 0; j < s.n_out; ++j) yr[j] = s.acc_to_result(s.to_acc(int64_t(c[j]) + s.b_fp[j]));
-            else
-              for (int64_t j = 0; j < s.n_out; ++j) yr[j] = s.acc_to_result(s.acc_wrap(int64_t(c[j]) + s.b_acc[j]));
-          }
+        // The input rows are contiguous (xb.size == outer * n_in): m rows of n_in.
+        int64_t m = rows * s.outer, nx = rows * xb.size;
+        if (int64_t(w.xd.size()) < nx) w.xd.resize(size_t(nx));
+        if (int64_t(w.cd.size()) < m * s.ldw) w.cd.resize(size_t(m * s.ldw));
+        double* xd = w.xd.data();
+        double* cd = w.cd.data();
+        codes_to_f64(xdata, xd, nx);
+        dense_f64_padded(xd, m, s.n_in, s.wpad.data(), s.ldw, cd, s.f64_mode == 2);
+        f64_to_codes(cd, m, s.ldw, s.n_out, s.f64_mode == 1 ? s.b_fp.data() : s.b_acc.data(), odata);
+        int64_t n = m * s.n_out;  // == rows * osz
+        (s.f64_mode == 1 ? s.to_acc : s.acc_wrap).apply(odata, odata, n);
+        if (!s.acc_to_result_id) s.acc_to_result.apply(odata, odata, n);
         return;
       }
-      std::vector<i128> acc(size_t(s.n_out));
-      std::vector<int64_t> acc64(size_t(s.n_out));
+      w.acc.resize(size_t(s.n_out));
+      w.acc64.resize(size_t(s.n_out));
+      i128* acc = w.acc.data();
+      int64_t* acc64 = w.acc64.data();
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t o = 0; o < s.outer; ++o) {
-          const int64_t* xr = &xb.data[r * xb.size + o * s.n_in];
-          int64_t* yr = &out.data[r * osz + o * s.n_out];
+          const int64_t* xr = &xdata[r * xb.size + o * s.n_in];
+          int64_t* yr = &odata[r * osz + o * s.n_out];
           if (s.exact_acc) {
             // exact sum at frac fp, bias shifted onto the accumulator's binary point
-            std::fill(acc64.begin(), acc64.end(), 0);
+            std::fill(acc64, acc64 + s.n_out, 0);
             for (int64_t i = 0; i < s.n_in; ++i) {
               int64_t xv = xr[i];
               if (!xv) continue;
@@ -392,29 +501,21 @@ struct Emulator::Impl {
             i128 uu = i128(u) << (f - fa), vv = i128(v) << (f - fb);
             y = q(add ? uu + vv : uu - vv, f, R);
           }
-          out.data[r * osz + i] = y;
+          odata[r * osz + i] = y;
         }
       return;
     }
     if (s.kind == K::Relu || s.kind == K::Cast || s.kind == K::LeakyRelu || s.kind == K::BipolarQuant) {
       const Operand& a = s.ops[0];
       int fa = a.type.frac_bits();
-      if (a.buf >= 0 && s.kind != K::LeakyRelu) {  // contiguous fast paths
-        const Buffer& ab = bufs[a.buf];
-        bool identity_map = true;
-        for (int64_t i = 0; i < osz && identity_map; ++i) identity_map = a.map[i] == i;
-        if (identity_map && ab.size == osz) {
-          const int64_t* src = ab.data.data();
-          int64_t* dst = out.data.data();
-          int64_t n = rows * osz;
-          if (s.kind == K::Relu)
-            for (int64_t i = 0; i < n; ++i) dst[i] = src[i] > 0 ? s.to_result(src[i]) : 0;
-          else if (s.kind == K::Cast)
-            for (int64_t i = 0; i < n; ++i) dst[i] = s.to_result(src[i]);
-          else
-            for (int64_t i = 0; i < n; ++i) dst[i] = src[i] >= 0 ? 1 : -1;
-          return;
-        }
+      if (s.contiguous) {  // contiguous fast paths
+        const int64_t* src = w.data[a.buf].data();
+        int64_t n = rows * osz;
+        if (s.kind == K::Relu) s.to_result.apply_relu(src, odata, n);
+        else if (s.kind == K::Cast) s.to_result.apply(src, odata, n);
+        else
+          for (int64_t i = 0; i < n; ++i) odata[i] = src[i] >= 0 ? 1 : -1;
+        return;
       }
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
@@ -423,23 +524,53 @@ struct Emulator::Impl {
           else if (s.kind == K::Cast) y = s.to_result(v);
           else if (s.kind == K::BipolarQuant) y = v >= 0 ? 1 : -1;
           else y = v >= 0 ? q(v, fa, R) : q(i128(v) * s.alpha, fa + s.tw.frac_bits(), R);
-          out.data[r * osz + i] = y;
+          odata[r * osz + i] = y;
         }
       return;
     }
     if (s.kind == K::Sigmoid || s.kind == K::Softmax) {
       const Operand& a = s.ops[0];
       const Fixed& ta = a.type;
+      const ToValue val(ta);
+      if (s.kind == K::Sigmoid) {
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t i = 0; i < osz; ++i)
+            odata[r * osz + i] = s.result_dc(1.0 / (1.0 + std::exp(-val(in_of(a, r, i)))));
+        return;
+      }
+      if (s.sm_fast && s.contiguous) {
+        // eval_float's Softmax, same operations in the same order, without allocations:
+        // max, then sum of exp(a - max) in order, then exp(a - max) / sum.
+        const int64_t* src = w.data[a.buf].data();
+        if (int64_t(w.sm.size()) < 2 * osz) w.sm.resize(size_t(2 * osz));
+        double* av = w.sm.data();
+        double* ev = av + osz;
+        const int64_t len = s.sm_len, inner = s.sm_inner;
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t i = 0; i < osz; ++i) av[i] = val(src[r * osz + i]);
+          int64_t* yr = odata + r * osz;
+          for (int64_t o_ = 0; o_ < s.sm_outer; ++o_)
+            for (int64_t i = 0; i < inner; ++i) {
+              double mx = -INFINITY, sum = 0;
+              for (int64_t k = 0; k < len; ++k) mx = std::max(mx, av[(o_ * len + k) * inner + i]);
+              for (int64_t k = 0; k < len; ++k) {
+                int64_t idx = (o_ * len + k) * inner + i;
+                ev[idx] = std::exp(av[idx] - mx);
+                sum += ev[idx];
+              }
+              for (int64_t k = 0; k < len; ++k) {
+                int64_t idx = (o_ * len + k) * inner + i;
+                yr[idx] = s.result_dc(ev[idx] / sum);
+              }
+            }
+        }
+        return;
+      }
       FArray fa{s.shape, std::vector<double>(size_t(osz))};
       for (int64_t r = 0; r < rows; ++r) {
-        if (s.kind == K::Sigmoid) {
-          for (int64_t i = 0; i < osz; ++i)
-            out.data[r * osz + i] = quantize(1.0 / (1.0 + std::exp(-ta.value(in_of(a, r, i)))), R);
-        } else {
-          for (int64_t i = 0; i < osz; ++i) fa.v[i] = ta.value(in_of(a, r, i));
-          FArray y = eval_float(s.node, {FArg{&fa, true}}, model->source)[0];
-          for (int64_t i = 0; i < osz; ++i) out.data[r * osz + i] = quantize(y.v[i], R);
-        }
+        for (int64_t i = 0; i < osz; ++i) fa.v[i] = ta.value(in_of(a, r, i));
+        FArray y = eval_float(s.node, {FArg{&fa, true}}, model->source)[0];
+        for (int64_t i = 0; i < osz; ++i) odata[r * osz + i] = quantize(y.v[i], R);
       }
       return;
     }
@@ -451,7 +582,7 @@ struct Emulator::Impl {
         for (int64_t i = 0; i < osz; ++i) {
           int64_t c = s.chan[i];
           i128 v = (i128(in_of(a, r, i)) * s.scale[c] << (f - fx - fs)) + (i128(s.offset[c]) << (f - fo));
-          out.data[r * osz + i] = q(v, f, R);
+          odata[r * osz + i] = q(v, f, R);
         }
       return;
     }
@@ -460,24 +591,29 @@ struct Emulator::Impl {
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
           int64_t v = in_of(a, r, i), c = s.chan[i], y = s.thr_base;
-          for (int64_t t : s.thr[c]) y += s.thr_dir[c] > 0 ? (v >= t) : (v <= t);
-          out.data[r * osz + i] = y;
+          const std::vector<int64_t>& th = s.thr[c];
+          if (s.thr_dir[c] > 0)
+            for (int64_t t : th) y += v >= t;
+          else
+            for (int64_t t : th) y += v <= t;
+          odata[r * osz + i] = y;
         }
       return;
     }
     if (s.kind == K::ReduceSum) {
       const Operand& a = s.ops[0];
       const Buffer& ab = bufs[a.buf];
+      const int64_t* adata = w.data[a.buf].data();
       int fa = s.acc.frac_bits();
       bool wrap = s.acc.overflow == Overflow::WRAP;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t o = 0; o < osz; ++o) {
           i128 acc = 0;
           for (int64_t k = s.group_start[o]; k < s.group_start[o + 1]; ++k) {
-            int64_t term = s.to_acc(ab.data[r * ab.size + s.map[k]]);
+            int64_t term = s.to_acc(adata[r * ab.size + s.map[k]]);
             acc = wrap ? acc + term : q(acc + term, fa, s.acc);
           }
-          out.data[r * osz + o] = s.acc_to_result(q(acc, fa, s.acc));
+          odata[r * osz + o] = s.acc_to_result(q(acc, fa, s.acc));
         }
       return;
     }
@@ -485,20 +621,14 @@ struct Emulator::Impl {
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
           const Operand& a = s.ops[s.map_src[i]];
-          const Buffer& ab = bufs[a.buf];
-          out.data[r * osz + i] = s.move_plans[s.map_src[i]](ab.data[r * ab.size + s.map[i]]);
+          const int64_t asz = bufs[a.buf].size;
+          odata[r * osz + i] = s.move_plans[s.map_src[i]](w.data[a.buf][r * asz + s.map[i]]);
         }
       return;
     }
     if (s.kind == K::InputQuant) {
-      std::string steps = s.node.attr_str("steps", "");
-      std::vector<std::string> ops;
-      for (size_t p = 0; !steps.empty() && p != std::string::npos;) {
-        size_t e = steps.find(',', p);
-        ops.push_back(steps.substr(p, e == std::string::npos ? e : e - p));
-        p = e == std::string::npos ? e : e + 1;
-      }
-      auto cf = s.node.attr_ints("const_first", {});
+      const auto& ops = s.pre_ops;
+      const auto& cf = s.pre_cf;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
           float v = float(x[r * x_stride + s.in_col + (s.in_size == osz ? i : 0)]);
@@ -510,7 +640,7 @@ struct Emulator::Impl {
             else if (ops[k] == "Add") v = a + b;
             else v = a - b;
           }
-          out.data[r * osz + i] = quantize(double(v), R);
+          odata[r * osz + i] = s.result_dc(double(v));
         }
       return;
     }
@@ -588,13 +718,13 @@ EmulatorResult run_float(const Model& m, const double* x, int64_t rows, int64_t 
 }  // namespace
 
 EmulatorResult Emulator::run(const double* x, int64_t rows, bool trace, const std::vector<std::string>& names) const {
-  Impl& I = *impl_;
+  const Impl& I = *impl_;
   if (I.float_mode) return run_float(*I.model, x, rows, I.in_size, I.out_size, trace, names);
   return I.run_typed(x, nullptr, rows, trace, names);
 }
 
 std::vector<FirmwarePort> Emulator::firmware_inputs() const {
-  Impl& I = *impl_;
+  const Impl& I = *impl_;
   if (I.float_mode) throw Error(I.model->source, "firmware ports exist in fixed-point mode only");
   std::vector<FirmwarePort> ports;
   for (auto& p : I.fw_ports) ports.push_back({p.tensor, I.bufs[p.buf].type, I.bufs[p.buf].size});
@@ -603,72 +733,127 @@ std::vector<FirmwarePort> Emulator::firmware_inputs() const {
 
 EmulatorResult Emulator::run_firmware(const int64_t* raw, int64_t rows, bool trace,
                                       const std::vector<std::string>& names) const {
-  Impl& I = *impl_;
+  const Impl& I = *impl_;
   if (I.float_mode) throw Error(I.model->source, "run_firmware needs fixed-point mode");
   return I.run_typed(nullptr, raw, rows, trace, names);
 }
 
+void Emulator::set_threads(int n) { impl_->threads = n < 0 ? 0 : n; }
+int Emulator::threads() const { return impl_->threads; }
+
 EmulatorResult Emulator::Impl::run_typed(const double* x, const int64_t* fw, int64_t rows, bool trace,
-                                         const std::vector<std::string>& names) {
-  Impl& I = *this;
-  const Graph& g = I.model->graph;
+                                         const std::vector<std::string>& names) const {
   EmulatorResult res;
   res.rows = rows;
-  res.cols = I.out_size;
-  res.values.resize(size_t(rows * I.out_size));
-  res.raw.resize(size_t(rows * I.out_size));
+  res.cols = out_size;
+  res.values.resize(size_t(rows * out_size));
+  res.raw.resize(size_t(rows * out_size));
   std::set<std::string> want(names.begin(), names.end());
-  for (auto& b : I.bufs) b.data.assign(size_t(kChunk * b.size), 0);
-  for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
-    int64_t n = std::min(kChunk, rows - r0);
+  // Traces are appended in event order: one thread.
+  int nt = trace ? 1 : threads_for(rows, threads);
+  if (nt <= 1) {
+    run_range(x, fw, 0, rows, trace, want, res);
+    return res;
+  }
+  // Contiguous row ranges, one per thread, each with its own buffers, writing
+  // disjoint rows of res. The error of the earliest failing range is the one
+  // a single thread would have raised first.
+  std::vector<std::exception_ptr> errs(static_cast<size_t>(nt));
+  std::vector<std::thread> pool;
+  int64_t per = (rows + nt - 1) / nt;
+  for (int t = 0; t < nt; ++t) {
+    int64_t a = std::min(rows, t * per), b = std::min(rows, a + per);
+    auto job = [&, t, a, b] {
+      try {
+        run_range(x, fw, a, b - a, false, want, res);
+      } catch (...) {
+        errs[size_t(t)] = std::current_exception();
+      }
+    };
+    if (t + 1 < nt) pool.emplace_back(job);
+    else job();  // the calling thread takes the last range
+  }
+  for (auto& th : pool) th.join();
+  for (auto& e : errs)
+    if (e) std::rethrow_exception(e);
+  return res;
+}
+
+void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0, int64_t rows, bool trace,
+                               const std::set<std::string>& want, EmulatorResult& res) const {
+  const Impl& I = *this;
+  Work w;
+  w.data.resize(I.bufs.size());
+  for (size_t k = 0; k < I.bufs.size(); ++k) w.data[k].assign(size_t(kChunk * I.bufs[k].size), 0);
+  std::vector<ToValue> out_val;
+  for (int bi : I.outputs) out_val.emplace_back(I.bufs[bi].type);
+  for (int64_t c0 = 0; c0 < rows; c0 += kChunk) {
+    int64_t r0 = row0 + c0;  // absolute event index of the chunk's first row
+    int64_t n = std::min(kChunk, rows - c0);
     if (fw) {  // raw codes at the firmware ports
       for (auto& p : I.fw_ports) {
-        Buffer& b = I.bufs[p.buf];
+        const Buffer& b = I.bufs[p.buf];
+        int64_t* bd = w.data[p.buf].data();
+        const int64_t lo = b.type.min_raw(), hi = b.type.max_raw();
         for (int64_t r = 0; r < n; ++r)
           for (int64_t i = 0; i < b.size; ++i) {
             int64_t v = fw[(r0 + r) * I.fw_size + p.col + i];
-            if (v < b.type.min_raw() || v > b.type.max_raw())
+            if (v < lo || v > hi)
               throw Error(I.model->source, "firmware input event " + std::to_string(r0 + r) + ", port '" + p.tensor +
                                                "' element " + std::to_string(i) + ": code " + std::to_string(v) +
                                                " outside " + b.type.str());
-            b.data[r * b.size + i] = v;
+            bd[r * b.size + i] = v;
           }
       }
       for (const Step& s : I.steps)
-        if (s.kind != K::InputQuant) I.run_step(s, n, nullptr, 0);
+        if (s.kind != K::InputQuant) I.run_step(s, w, n, nullptr, 0);
     } else {
-    const double* xc = x + r0 * I.in_size;
-    for (auto [bi, col] : I.inputs) {
-      Buffer& b = I.bufs[bi];
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t i = 0; i < b.size; ++i) {
-          double v = xc[r * I.in_size + col + i];
-          int64_t raw = quantize(v, b.type);
-          if (b.type.overflow == Overflow::WRAP) {
-            Fixed sat = b.type;
-            sat.overflow = Overflow::SAT;
-            double lsb = b.type.lsb();
-            if (std::isnan(v) || quantize(v, sat) != raw || v > b.type.value(b.type.max_raw()) + lsb ||
-                v < b.type.value(b.type.min_raw()) - lsb)
-              throw Error(I.model->source, "input event " + std::to_string(r0 + r) + ", value " +
-                                               std::to_string(col + i) + " = " + std::to_string(v) +
-                                               " is outside the input type " + b.type.str() +
-                                               " (configure a wider input precision)");
+      const double* xc = x + r0 * I.in_size;
+      for (size_t ii = 0; ii < I.inputs.size(); ++ii) {
+        auto [bi, col] = I.inputs[ii];
+        const Buffer& b = I.bufs[bi];
+        const DoubleCast& dc = I.input_dc[ii];
+        int64_t* bd = w.data[bi].data();
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t i = 0; i < b.size; ++i) {
+            double v = xc[r * I.in_size + col + i];
+            int64_t raw;
+            // In range after rounding: quantize(v) and, for WRAP, every check below passes.
+            if (dc.in_range(v, raw)) [[likely]] {
+              bd[r * b.size + i] = raw;
+              continue;
+            }
+            raw = quantize(v, b.type);
+            if (b.type.overflow == Overflow::WRAP) {
+              Fixed sat = b.type;
+              sat.overflow = Overflow::SAT;
+              double lsb = b.type.lsb();
+              if (std::isnan(v) || quantize(v, sat) != raw || v > b.type.value(b.type.max_raw()) + lsb ||
+                  v < b.type.value(b.type.min_raw()) - lsb)
+                throw Error(I.model->source, "input event " + std::to_string(r0 + r) + ", value " +
+                                                 std::to_string(col + i) + " = " + std::to_string(v) +
+                                                 " is outside the input type " + b.type.str() +
+                                                 " (configure a wider input precision)");
+            }
+            bd[r * b.size + i] = raw;
           }
-          b.data[r * b.size + i] = raw;
-        }
-    }
-    for (const Step& s : I.steps) I.run_step(s, n, xc, I.in_size);
+      }
+      for (const Step& s : I.steps) I.run_step(s, w, n, xc, I.in_size);
     }
     int64_t oc = 0;
-    for (int bi : I.outputs) {
-      const Buffer& b = I.bufs[bi];
-      for (int64_t r = 0; r < n; ++r)
+    for (size_t k = 0; k < I.outputs.size(); ++k) {
+      const Buffer& b = I.bufs[I.outputs[k]];
+      const int64_t* bd = w.data[I.outputs[k]].data();
+      const ToValue& val = out_val[k];
+      for (int64_t r = 0; r < n; ++r) {
+        int64_t* rawp = &res.raw[size_t((r0 + r) * I.out_size + oc)];
+        double* valp = &res.values[size_t((r0 + r) * I.out_size + oc)];
         for (int64_t i = 0; i < b.size; ++i) {
-          int64_t raw = b.data[r * b.size + i];
-          res.raw[(r0 + r) * I.out_size + oc + i] = raw;
-          res.values[(r0 + r) * I.out_size + oc + i] = b.type.value(raw);
+          int64_t raw = bd[r * b.size + i];
+          rawp[i] = raw;
+          valp[i] = val(raw);
         }
+      }
       oc += b.size;
     }
     if (trace)
@@ -676,11 +861,9 @@ EmulatorResult Emulator::Impl::run_typed(const double* x, const int64_t* fw, int
         if (want.empty() || want.count(name)) {
           const Buffer& b = I.bufs[bi];
           auto& tv = res.trace[name];
-          for (int64_t k = 0; k < n * b.size; ++k) tv.push_back(b.type.value(b.data[k]));
+          for (int64_t k = 0; k < n * b.size; ++k) tv.push_back(b.type.value(w.data[bi][k]));
         }
   }
-  (void)g;
-  return res;
 }
 
 }  // namespace nanogate

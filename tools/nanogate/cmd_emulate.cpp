@@ -1,6 +1,7 @@
 // nanogate emulate MODEL --input IN --output OUT [--config CFG] [--float] [--raw]
 //                  [--tensor NAME]... [--force]
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -54,8 +55,9 @@ int run(const Opts& o) {
     else y.data = std::move(r.values);
   }
   write_table(o.out, y);
-  std::fprintf(stderr, "%lld events in %.3f s: %.0f events/s (%s, one thread)\n", (long long)x.rows, dt,
-               dt > 0 ? double(x.rows) / dt : 0.0, o.float_mode ? "float" : "fixed-point");
+  std::fprintf(stderr, "%lld events in %.3f s: %.0f events/s (%s; threads: %s)\n", (long long)x.rows, dt,
+               dt > 0 ? double(x.rows) / dt : 0.0, o.float_mode ? "float" : "fixed-point",
+               std::getenv("NANOGATE_THREADS") ? std::getenv("NANOGATE_THREADS") : "all cores for large batches");
   return 0;
 }
 }  // namespace

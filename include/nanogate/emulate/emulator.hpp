@@ -54,7 +54,13 @@ struct FirmwarePort {
   int64_t size = 0;
 };
 
-/// A compiled emulator for one model. Thread-compatible (one run at a time).
+/// A compiled emulator for one model. run() and run_firmware() are const and
+/// reentrant: concurrent calls on one Emulator are safe. A fixed-point run of
+/// many events splits them over worker threads (contiguous row ranges, each
+/// with its own buffers; the results are the same bits as one thread's):
+/// set_threads(n) when n > 0, else the environment variable NANOGATE_THREADS
+/// when set and > 0, else every hardware thread; at most one thread per 4096
+/// events, and one thread when tracing.
 class Emulator {
  public:
   /// Prepares the kernels (constants to raw codes, index maps, thresholds).
@@ -75,6 +81,12 @@ class Emulator {
   /// input type's range (the message names the event and the feature).
   EmulatorResult run(const double* x, int64_t rows, bool trace = false,
                      const std::vector<std::string>& trace_names = {}) const;
+
+  /// Worker threads for later runs (0: NANOGATE_THREADS, else all cores;
+  /// 1: the calling thread only). Set it before sharing the Emulator.
+  void set_threads(int n);
+  /// The value given to set_threads (0 by default).
+  int threads() const;
 
   /// The firmware's input ports, in order (fixed-point mode only).
   std::vector<FirmwarePort> firmware_inputs() const;
