@@ -25,8 +25,6 @@ import argparse
 import contextlib
 import io
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -69,19 +67,14 @@ def nanogate_rates(x):
     return len(x) / t_all, len(x) / t_one
 
 
-def nanogate_types(model, cli):
-    """{layer: {column: type}} from `nanogate inspect` (as tests/python/test_hls_hls4ml.py)."""
-    out = subprocess.run([cli, "inspect", str(model)], check=True, capture_output=True, text=True).stdout.splitlines()
-    head = re.split(r"\s{2,}", out[1].strip())
-    rows = {}
-    for line in out[2:]:
-        cols = re.split(r"\s{2,}", line.strip())
-        if len(cols) == len(head):
-            rows[cols[0]] = dict(zip(head, cols))
-    return rows
+def nanogate_types(model):
+    """{layer: inspect row (weight, bias, accum, result, ...)} from the Python API."""
+    import nanogate
+
+    return {l["name"]: l for l in nanogate.convert(str(model)).report()["layers"]}
 
 
-def hls4ml_rate(x, cli):
+def hls4ml_rate(x):
     import hls4ml
     from hls4ml.backends.fpga.fpga_backend import FPGABackend
     from hls4ml.backends.fpga.fpga_types import APTypeConverter
@@ -91,7 +84,7 @@ def hls4ml_rate(x, cli):
     from qonnx.transformation.infer_shapes import InferShapes
     from qonnx.util.cleanup import cleanup_model
 
-    ng = nanogate_types(QONNX, cli)
+    ng = nanogate_types(QONNX)
     m = cleanup_model(ModelWrapper(str(QONNX)))
     m = m.transform(InferShapes()).transform(ConvertToChannelsLastAndClean()).transform(GemmToMatMul())
     m = cleanup_model(m)
@@ -142,10 +135,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--hls4ml-events", type=int, default=None, help="events timed for hls4ml (default: all)")
-    ap.add_argument("--build", default=os.environ.get("NANOGATE_BUILD_DIR", "build"),
-                    help="build folder with the nanogate CLI (for `nanogate inspect`)")
     a = ap.parse_args()
-    cli = str(ROOT / a.build / "nanogate")
     rng = np.random.default_rng(0)
     x = np.clip(np.round(rng.normal(0, 1, (a.events, 16)) * 1024) / 1024, -31, 31)
     cores = os.cpu_count()
@@ -153,7 +143,7 @@ def main():
         a.hls4ml_events = a.events
 
     ng_all, ng_one = nanogate_rates(x)
-    h_rate, h_ver = hls4ml_rate(x[: a.hls4ml_events], cli)
+    h_rate, h_ver = hls4ml_rate(x[: a.hls4ml_events])
     ort_one = ort_rate(x, 1)
     ort_all = ort_rate(x, cores)
 

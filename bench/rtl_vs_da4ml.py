@@ -37,8 +37,6 @@ on this flow, ~40 min per tool).
 """
 import argparse
 import json
-import math
-import os
 import re
 import shutil
 import subprocess

@@ -1,7 +1,6 @@
 """The hls4ml-style API: config_from_model, convert and Firmware."""
 import copy
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path

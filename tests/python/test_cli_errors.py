@@ -4,10 +4,9 @@ import json
 
 import numpy as np
 import onnx
-import pytest
 from onnx import TensorProto, helper
 
-from conftest import MODELS, ROOT, run_cli
+from conftest import MODELS, run_cli
 
 JET = MODELS / "jet" / "qkeras_jettagging.onnx"
 

@@ -19,15 +19,12 @@ Differences found (each pinned by a test below):
    parser fails on the tensor after Identity ("Could not find the shape for
    input ..."). -> test_axol1tl_not_convertible_by_hls4ml
 """
-import re
-import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import MODELS, ROOT, emulate, run_cli
+from conftest import MODELS, ROOT, emulate
 
 hls4ml = pytest.importorskip("hls4ml")
 
@@ -53,15 +50,10 @@ def qonnx_clean(path):
 
 
 def nanogate_types(model):
-    """{layer: {column: type}} from `nanogate inspect`."""
-    out = run_cli("inspect", model).stdout.splitlines()
-    head = re.split(r"\s{2,}", out[1].strip())
-    rows = {}
-    for line in out[2:]:
-        cols = re.split(r"\s{2,}", line.strip())
-        if len(cols) == len(head):
-            rows[cols[0]] = dict(zip(head, cols))
-    return rows
+    """{layer: inspect row (op, weight, bias, accum, result, ...)} from the Python API."""
+    import nanogate
+
+    return {l["name"]: l for l in nanogate.convert(str(model)).report()["layers"]}
 
 
 def hls4ml_model(model_path, out_dir, ng):
