@@ -135,15 +135,11 @@ class Firmware:
 
     def csim(self, n=2000, seed=0):
         """g++ C-simulation of the HLS project (ap_types from the hls4ml
-        package) on n random raw vectors over the full input range, compared
+        package) on n raw vectors (all-min, all-max, alternations, zero, then
+        uniform random over the full input range), compared
         bit for bit with the emulator (backend 'vitis'). Returns a dict."""
         self._need("vitis")
-        rng = np.random.default_rng(seed)
-        cols = [rng.integers(p["min_raw"], p["max_raw"] + 1, size=(n, p["size"]), dtype=np.int64)
-                for p in self.firmware_inputs()]
-        raw = np.ascontiguousarray(np.concatenate(cols, axis=1))
-        raw[0, :] = np.concatenate([np.full(p["size"], p["min_raw"]) for p in self.firmware_inputs()])
-        raw[-1, :] = np.concatenate([np.full(p["size"], p["max_raw"]) for p in self.firmware_inputs()])
+        raw = self._m.test_vectors(int(n), int(seed))  # extremes first, then uniform over every code range
         got = _nanogate.csim(self.output_dir, raw)
         want = self.predict_firmware(raw)
         same = (got == want).all(axis=1)

@@ -18,6 +18,7 @@
 #include "nanogate/config.hpp"
 #include "nanogate/report/synth.hpp"
 #include "nanogate/emulate/emulator.hpp"
+#include "nanogate/emulate/test_vectors.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/frontend/onnx.hpp"
 #include "nanogate/inspect.hpp"
@@ -156,6 +157,15 @@ NB_MODULE(_nanogate, m) {
             return to_numpy(std::move(r.raw), r.rows, r.cols);
           },
           "raw"_a, "Emulation from raw codes at the firmware input ports; returns raw output codes.")
+      .def(
+          "test_vectors",
+          [](PyModel& p, int64_t rows, uint64_t seed) {
+            auto types = nanogate::element_types(p.emulator(false).firmware_inputs());
+            int64_t cols = int64_t(types.size());
+            return to_numpy(nanogate::firmware_test_vectors(types, rows, seed), rows, cols);
+          },
+          "rows"_a, "seed"_a = 1,
+          "Raw codes at the firmware ports: all-min, all-max, alternations, zero, then uniform random rows.")
       .def(
           "trace",
           [](PyModel& p, InArray x, bool float_mode, std::vector<std::string> names) {

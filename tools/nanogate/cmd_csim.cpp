@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +15,7 @@
 #include "commands.hpp"
 #include "nanogate/backend/hls.hpp"
 #include "nanogate/emulate/emulator.hpp"
+#include "nanogate/emulate/test_vectors.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/io/table.hpp"
 
@@ -64,17 +64,7 @@ int run(const Opts& o) {
     }
   } else {
     rows = o.events;
-    raw.resize(size_t(rows * n_in));
-    std::mt19937_64 rng(o.seed);
-    for (int64_t r = 0; r < rows; ++r) {
-      int64_t col = 0;
-      for (auto& p : ports)
-        for (int64_t i = 0; i < p.size; ++i, ++col) {
-          uint64_t span = uint64_t(p.type.max_raw() - p.type.min_raw());
-          uint64_t u = span == UINT64_MAX ? rng() : rng() % (span + 1);
-          raw[size_t(r * n_in + col)] = int64_t(uint64_t(p.type.min_raw()) + u);
-        }
-    }
+    raw = firmware_test_vectors(element_types(ports), rows, o.seed, false);
   }
   CsimOptions co;
   co.ap_types = o.ap_types;

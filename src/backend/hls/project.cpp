@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 
@@ -16,6 +15,7 @@
 #include "backend/hls/types.hpp"
 #include "nanogate/backend/hls.hpp"
 #include "nanogate/emulate/emulator.hpp"
+#include "nanogate/emulate/test_vectors.hpp"
 #include "nanogate/error.hpp"
 
 namespace nanogate {
@@ -260,17 +260,7 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
     const int rows = 64;
     int64_t n_in = 0;
     for (auto& p : in_ports) n_in += p.size;
-    std::vector<int64_t> raw(size_t(rows * n_in));
-    std::mt19937_64 rng(12345);
-    for (int r = 0; r < rows; ++r) {
-      int64_t col = 0;
-      for (auto& p : in_ports)
-        for (int64_t i = 0; i < p.size; ++i, ++col) {
-          uint64_t span = uint64_t(p.type.max_raw() - p.type.min_raw());
-          uint64_t u = span == UINT64_MAX ? rng() : rng() % (span + 1);
-          raw[size_t(r * n_in + col)] = int64_t(uint64_t(p.type.min_raw()) + u);
-        }
-    }
+    std::vector<int64_t> raw = firmware_test_vectors(element_types(emu.firmware_inputs()), rows, 12345, false);
     EmulatorResult er = emu.run_firmware(raw.data(), rows);
     std::ostringstream ins, outs;
     for (int r = 0; r < rows; ++r) {

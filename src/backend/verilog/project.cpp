@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <sstream>
 
 #include "nanogate/backend/verilog.hpp"
 #include "nanogate/config.hpp"
 #include "nanogate/emulate/emulator.hpp"
+#include "nanogate/emulate/test_vectors.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/io/table.hpp"
 #include "nanogate/model.hpp"
@@ -258,27 +258,7 @@ VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions&
   for (const auto& p : n.inputs)
     for (size_t k = 0; k < p.values.size(); ++k) types.push_back(p.type);
   const int64_t n_in = int64_t(types.size());
-  std::vector<int64_t> x;
-  std::mt19937_64 rng(o.seed);
-  for (int64_t r = 0; r < o.vectors; ++r)
-    for (int64_t k = 0; k < n_in; ++k) {
-      const Fixed& t = types[size_t(k)];
-      const int64_t lo_c = t.min_raw(), hi_c = t.max_raw();
-      int64_t c;
-      switch (r) {
-        case 0: c = lo_c; break;
-        case 1: c = hi_c; break;
-        case 2: c = k % 2 ? hi_c : lo_c; break;
-        case 3: c = k % 2 ? lo_c : hi_c; break;
-        case 4: c = std::clamp<int64_t>(0, lo_c, hi_c); break;
-        default: {
-          const uint64_t span = uint64_t(hi_c) - uint64_t(lo_c);
-          const uint64_t u = span == ~uint64_t(0) ? rng() : rng() % (span + 1);
-          c = int64_t(uint64_t(lo_c) + u);
-        }
-      }
-      x.push_back(c);
-    }
+  std::vector<int64_t> x = firmware_test_vectors(types, o.vectors, o.seed);
   if (!o.input.empty()) {
     const Table t = read_table(o.input);
     if (o.input_raw) {
