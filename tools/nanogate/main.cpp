@@ -25,17 +25,11 @@ int main(int argc, char** argv) {
   try {
     for (auto& c : commands)
       if (c.app->parsed()) return c.run();
-  } catch (const nanogate::Error& e) {
-    std::fprintf(stderr, "nanogate: error: %s\n", e.what());
-    return 1;
-  } catch (const nanogate::IoError& e) {
-    std::fprintf(stderr, "nanogate: error: %s\n", e.what());
-    return 1;
-  } catch (const nanogate::FixedTypeError& e) {
-    std::fprintf(stderr, "nanogate: error: %s\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "nanogate: internal error: %s\n", e.what());
+    // Bad input (model, config, data, type) is a one-line error; anything else is our bug.
+    bool user = dynamic_cast<const nanogate::Error*>(&e) || dynamic_cast<const nanogate::IoError*>(&e) ||
+                dynamic_cast<const nanogate::FixedTypeError*>(&e);
+    std::fprintf(stderr, user ? "nanogate: error: %s\n" : "nanogate: internal error: %s\n", e.what());
     return 1;
   }
   return 0;
