@@ -124,28 +124,33 @@ Term NetBuilder::mul_const(Term x, int64_t w, int wfrac) {
     auto [r, f] = const_of(x);
     return Term{constant(r * w, f + wfrac), 0, false};
   }
-  uint64_t mag = w < 0 ? uint64_t(0) - uint64_t(w) : uint64_t(w);
-  int k = __builtin_ctzll(mag);
-  int64_t odd = int64_t(mag >> k);  // INT64_MIN: odd = 1
-  auto key = std::make_pair(x.v, odd);
-  auto it = products_.find(key);
+  // w = odd · 2^k with odd signed: the product is built once per (x, odd);
+  // x·(−odd) reuses it negated, and a new odd is built with its own signs
+  // (x − 4x for −3) so that a product that must be materialised (cast) needs
+  // no separate negation.
+  const uint64_t mag = w < 0 ? uint64_t(0) - uint64_t(w) : uint64_t(w);
+  const int k = __builtin_ctzll(mag);
+  const int64_t odd = w >> k;  // exact (arithmetic shift of zero bits); INT64_MIN gives -1
   Term p;
-  if (it != products_.end()) {
+  if (auto it = products_.find({x.v, odd}); it != products_.end()) {
     p = it->second;
+  } else if (auto jt = products_.find({x.v, -odd}); jt != products_.end()) {
+    p = jt->second;
+    p.neg = !p.neg;
   } else {
     std::vector<Term> digits;
     for (int64_t rest = odd, pos = 0; rest != 0; ++pos) {  // CSD (non-adjacent form) of odd
       if (rest & 1) {
-        int d = (rest & 3) == 1 ? 1 : -1;
+        const int d = (rest & 3) == 1 ? 1 : -1;
         digits.push_back(Term{x.v, int(pos), d < 0});
         rest -= d;
       }
-      rest >>= 1;
+      rest >>= 1;  // arithmetic: NAF digits of a negative odd are those of |odd| negated
     }
     p = sum(digits);
-    products_[key] = p;
+    products_[{x.v, odd}] = p;
   }
-  return Term{p.v, p.shift + k + x.shift - wfrac, (p.neg != (w < 0)) != x.neg};
+  return Term{p.v, p.shift + k + x.shift - wfrac, p.neg != x.neg};
 }
 
 Term NetBuilder::mul(int a, int b) {

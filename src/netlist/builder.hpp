@@ -54,8 +54,9 @@ class NetBuilder {
   /// Exact sum in the given order, a chain (for when the order matters to a
   /// consumer; exact sums are order-free, so sum() is usually better).
   Term chain(const std::vector<Term>& terms);
-  /// x·w·2^-wfrac exactly: shift-and-add over the CSD digits of w's odd part
-  /// (shared per (value, odd part)); w = 0 costs nothing.
+  /// x·w·2^-wfrac exactly: shift-and-add over the CSD digits of w's signed
+  /// odd part (shared per (value, odd part); −odd reuses +odd negated); w = 0
+  /// costs nothing.
   Term mul_const(Term x, int64_t w, int wfrac);
   /// a·b of two values (a constant operand becomes mul_const).
   Term mul(int a, int b);
@@ -85,7 +86,7 @@ class NetBuilder {
   std::pair<i128, int> const_of(const Term& t) const;
   Netlist& net_;
   std::map<std::string, int> unique_;                  ///< hash-consing key → value
-  std::map<std::pair<int, int64_t>, Term> products_;   ///< (value, odd weight) → product
+  std::map<std::pair<int, int64_t>, Term> products_;   ///< (value, signed odd weight) → product
 };
 
 }  // namespace nanogate

@@ -37,8 +37,10 @@ struct DelayModel {
   std::map<std::string, OpDelay> ops;
 
   /// Combinational delay of value `index` of `n` in ns (0 for Input, Const
-  /// and wiring-only Quantize).
-  double delay_ns(const Netlist& n, int index) const;
+  /// and wiring-only Quantize). `widths`, when given, are the implemented
+  /// widths of n's values (implemented_widths, netlist/demand.hpp), else
+  /// their type widths.
+  double delay_ns(const Netlist& n, int index, const std::vector<int>* widths = nullptr) const;
 };
 
 /// Parses a delay model from JSON text (format: data/delay_models/README.md).
@@ -59,7 +61,7 @@ struct PipelineResult {
   double latency_ns = 0;        ///< latency_cycles · clock_period_ns (critical path delay if combinational)
   double max_stage_delay_ns = 0;  ///< worst stage: register overhead + combinational path, ns
   std::vector<double> stage_delay_ns;  ///< per stage, including the register overhead
-  int register_bits = 0;        ///< flip-flops on stage crossings (data only)
+  int register_bits = 0;        ///< flip-flops on stage crossings (data only, implemented widths)
   bool met = true;              ///< false when one op alone exceeds the period
 };
 

@@ -42,7 +42,8 @@ struct VerilogProject {
 /// Per-layer and total resource estimates of a netlist, in value order of
 /// first appearance: {"layers": [{"name", "values", "adders", "adder_bits",
 /// "luts_est", "depth"}...], "totals": {...}}. adders counts Add/Neg values;
-/// adder_bits their summed widths (bits); luts_est ≈ Σ adder widths plus the
+/// adder_bits their summed implemented widths (bits; netlist/demand.hpp:
+/// adders whose high bits no one reads are narrower than their types); luts_est ≈ Σ adder widths plus the
 /// other ops' LUTs (rounding/saturation, max/min, mux, relu, Lut ROMs at 64
 /// entries per LUT6, Mul as Wa·Wb), a rough pre-synthesis estimate; depth is
 /// the longest chain of adders inside the layer.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "nanogate/error.hpp"
+#include "nanogate/netlist/demand.hpp"
 #include "quantize_plan.hpp"
 
 namespace nanogate {
@@ -53,23 +54,23 @@ std::vector<std::filesystem::path> data_dirs() {
 
 }  // namespace
 
-double DelayModel::delay_ns(const Netlist& n, int index) const {
+double DelayModel::delay_ns(const Netlist& n, int index, const std::vector<int>* widths) const {
   const NetValue& v = n.values.at(size_t(index));
+  auto width = [&](int j) { return widths ? widths->at(size_t(j)) : n.values.at(size_t(j)).type.width; };
   auto cost = [&](const char* key, int result_bits, int operand_bits) {
     const OpDelay& d = ops.at(key);
     return d.base_ns + d.per_bit_ns * (d.operand_bits ? operand_bits : result_bits);
   };
   int operand_bits = 0;
-  for (int a : v.args) operand_bits = std::max(operand_bits, n.values.at(size_t(a)).type.width);
+  for (int a : v.args) operand_bits = std::max(operand_bits, width(a));
   if (v.op == NetOp::Input || v.op == NetOp::Const) return 0;
   if (v.op == NetOp::Quantize) {
     const auto p = verilog_detail::plan_quantize(verilog_detail::quantize_source_type(n, v), v.type);
-    double d = 0;
-    if (p.rounds) d += cost("QuantizeRound", p.q_width, operand_bits);
-    if (p.sat_hi || p.sat_lo) d += cost("QuantizeSaturate", v.type.width, p.q_width + 1);
-    return d;
+    const double round = p.rounds ? cost("QuantizeRound", p.round_width, operand_bits) : 0;
+    const double check = (p.sat_hi || p.sat_lo) ? cost("QuantizeSaturate", v.type.width, p.q_width + 1) : 0;
+    return p.round_then_check ? round + check : std::max(round, check);  // side by side
   }
-  return cost(op_key(v.op), v.type.width, operand_bits);
+  return cost(op_key(v.op), width(index), operand_bits);
 }
 
 DelayModel parse_delay_model(const std::string& json_text, const std::string& origin) {
@@ -146,6 +147,7 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
   const double eps = 1e-9;
   PipelineResult r;
   r.clock_period_ns = pipelined ? clock_period_ns : 0;
+  const std::vector<int> widths = implemented_widths(n);
   std::vector<double> finish(size_t(nv), 0.0);  // arrival time within the value's stage, ns
   std::vector<double> stage_delay;              // combinational delay per stage
   auto note = [&](int stage, double t) {
@@ -164,7 +166,7 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
     double start = 0;
     for (int a : v.args)
       if (n.values[size_t(a)].op != NetOp::Const && n.values[size_t(a)].stage == s) start = std::max(start, finish[size_t(a)]);
-    const double d = model.delay_ns(n, i);
+    const double d = model.delay_ns(n, i, &widths);
     if (v.op == NetOp::Const || v.op == NetOp::Input) {
       v.stage = 0;
       finish[size_t(i)] = 0;
@@ -202,7 +204,7 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
   for (const auto& p : n.outputs)
     for (int j : p.values) need[size_t(j)] = std::max(need[size_t(j)], latency - n.values[size_t(j)].stage);
   for (int i = 0; i < nv; ++i)
-    if (n.values[size_t(i)].op != NetOp::Const) r.register_bits += need[size_t(i)] * n.values[size_t(i)].type.width;
+    if (n.values[size_t(i)].op != NetOp::Const) r.register_bits += need[size_t(i)] * widths[size_t(i)];
   return r;
 }
 

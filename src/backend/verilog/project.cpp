@@ -15,6 +15,7 @@
 #include "nanogate/error.hpp"
 #include "nanogate/io/table.hpp"
 #include "nanogate/model.hpp"
+#include "nanogate/netlist/demand.hpp"
 #include "nanogate/netlist/lower.hpp"
 #include "nanogate/netlist/netlist_emulator.hpp"
 #include "nanogate/report/synth.hpp"
@@ -29,11 +30,13 @@ namespace {
 
 const char* kGenerator = "nanogate";
 
-/// Rough LUT count of one value (see netlist_resources).
-int64_t luts_of(const Netlist& n, const NetValue& v) {
-  const int w = v.type.width;
+/// Rough LUT count of value i at the implemented widths iw (see
+/// netlist_resources).
+int64_t luts_of(const Netlist& n, const std::vector<int>& iw, size_t i) {
+  const NetValue& v = n.values[i];
+  const int w = iw[i];
   int wa = 0;
-  for (int a : v.args) wa = std::max(wa, n.values[size_t(a)].type.width);
+  for (int a : v.args) wa = std::max(wa, iw[size_t(a)]);
   switch (v.op) {
     case NetOp::Input:
     case NetOp::Const: return 0;
@@ -44,11 +47,12 @@ int64_t luts_of(const Netlist& n, const NetValue& v) {
     case NetOp::Max:
     case NetOp::Min: return wa + w;
     case NetOp::Cmp: return wa;
-    case NetOp::Mul: return int64_t(n.values[size_t(v.args[0])].type.width) * n.values[size_t(v.args[1])].type.width;
+    case NetOp::Mul: return int64_t(iw[size_t(v.args[0])]) * iw[size_t(v.args[1])];
     case NetOp::Lut: return int64_t(w) * std::max<int64_t>(1, (int64_t(1) << std::min(wa, 40)) / 64);
     case NetOp::Quantize: {
       const auto p = verilog_detail::plan_quantize(verilog_detail::quantize_source_type(n, v), v.type);
-      return (p.rounds ? p.q_width : 0) + ((p.sat_hi || p.sat_lo) ? p.q_width + w : 0);
+      const int q = std::min(p.round_width, w + 1);  // a WRAP cast computes only its implemented bits
+      return q + ((p.sat_hi || p.sat_lo) ? p.q_width + w : 0);
     }
   }
   return 0;
@@ -116,6 +120,7 @@ nlohmann::ordered_json netlist_resources(const Netlist& n) {
   std::vector<std::string> order;
   std::map<std::string, Layer> layers;
   std::vector<int64_t> depth(n.values.size(), 0);  // adder depth within the value's layer
+  const std::vector<int> iw = implemented_widths(n);
   Layer total;
   for (size_t i = 0; i < n.values.size(); ++i) {
     const NetValue& v = n.values[i];
@@ -129,8 +134,8 @@ nlohmann::ordered_json netlist_resources(const Netlist& n) {
     depth[i] = d + (adder ? 1 : 0);
     l.values++;
     l.adders += adder;
-    l.adder_bits += adder ? v.type.width : 0;
-    l.luts += luts_of(n, v);
+    l.adder_bits += adder ? iw[i] : 0;
+    l.luts += luts_of(n, iw, i);
     l.depth = std::max(l.depth, depth[i]);
   }
   nlohmann::ordered_json j;

@@ -58,6 +58,9 @@ QuantizePlan plan_quantize(const Fixed& a, const Fixed& t) {
     p.sat_hi = p.q_hi > i128(t.max_raw());
     p.sat_lo = p.q_lo < i128(saturation_low(t));
   }
+  p.round_then_check = !(p.rounds && (p.sat_hi || p.sat_lo) &&
+                         (t.overflow == Overflow::SAT || t.overflow == Overflow::SAT_SYM) && t.width + 1 < p.q_width);
+  p.round_width = !p.rounds ? 0 : p.round_then_check ? p.q_width : t.width + 1;
   return p;
 }
 

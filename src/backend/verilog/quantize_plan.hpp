@@ -20,10 +20,25 @@ namespace nanogate::verilog_detail {
 ///             W > 1); always false for WRAP.
 ///   q_width   bits of the rounded code before the overflow step (signedness
 ///             of `a`); enough to hold every rounded code exactly.
+///   round_then_check
+///             false (SAT or SAT_SYM with a rounding increment that can
+///             saturate): the range check reads the floor f = a >> shift, not
+///             the rounded code, and the increment is added to f's low W+1
+///             bits only. Exact because rounding adds at most one LSB: f > max
+///             saturates high, f < low saturates low (f + 1 ≤ low), and inside
+///             the range only f = max with an increment overflows, which the
+///             W+1-bit sum's top bit(s) show. So the wide incrementer and the
+///             comparison run side by side, and the incrementer is W+1 bits
+///             instead of q_width.
+///   round_width
+///             bits of the rounding incrementer (q_width, or W+1 when
+///             !round_then_check); 0 when !rounds.
 struct QuantizePlan {
   int shift = 0;
   bool rounds = false;
   bool sat_hi = false, sat_lo = false;
+  bool round_then_check = true;
+  int round_width = 0;
   int q_width = 0;
   i128 q_lo = 0, q_hi = 0;  ///< bounds of the rounded code (conservative)
   /// True when the cast is pure wiring (no adder, no comparison).

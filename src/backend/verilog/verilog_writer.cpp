@@ -4,10 +4,20 @@
 // a common binary point by appending zero LSBs and sign/zero-extended (or
 // truncated) to the width of the computation with concatenations, so every
 // expression has exactly the width of the wire it drives (no WIDTH warnings)
-// and two's-complement wrap-around is exact (the netlist's result types hold
-// every result, so computing modulo 2^W loses nothing). Signedness matters
-// only in comparisons, which are made between `signed` wires of one width
-// wide enough for both operands exactly.
+// and two's-complement wrap-around is exact: every value is implemented at
+// its demanded width (netlist/demand.hpp) — its type's width, or fewer bits
+// for an adder or a wrapping cast whose high bits no consumer reads — so
+// computing modulo 2^W changes no bit anyone reads. Signedness matters only
+// in comparisons, which are made between `signed` wires of one width wide
+// enough for both operands exactly.
+//
+// Adders (Add, Neg) are computed one guard bit wider than their value, into a
+// `(* keep *)` wire the value is sliced from. Otherwise Yosys' alumacc merges
+// every adder whose result feeds exactly one other adder into multi-operand
+// $macc cells, which maccmap builds from LUT-based carry-save trees instead of
+// carry chains (measured with synth_xilinx on AXOL1TL v1's input scaling and
+// first Dense layer: 8,308 LUTs merged, 5,748 with the guard). The kept guard
+// bit costs at most one carry-chain bit per adder.
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -15,6 +25,7 @@
 
 #include "nanogate/backend/verilog.hpp"
 #include "nanogate/error.hpp"
+#include "nanogate/netlist/demand.hpp"
 #include "netlist/net_eval.hpp"
 #include "naming.hpp"
 #include "quantize_plan.hpp"
@@ -66,6 +77,7 @@ class Writer {
 
   std::string run() {
     check_and_liveness();
+    iw_ = implemented_widths(n_);
     name_ports();
     std::ostringstream out;
     header(out);
@@ -226,20 +238,24 @@ class Writer {
     return vname(j) + "_d" + std::to_string(stage - v.stage);
   }
 
-  void wire(const std::string& name, int w, bool sgn, const std::string& expr) {
-    body_ << "  wire " << (sgn ? "signed " : "") << range(w) << " " << name << " = " << expr << ";\n";
+  void wire(const std::string& name, int w, bool sgn, const std::string& expr, bool keep = false) {
+    body_ << "  " << (keep ? "(* keep *) " : "") << "wire " << (sgn ? "signed " : "") << range(w) << " " << name
+          << " = " << expr << ";\n";
     track(name, w);
   }
 
-  /// Declares value i from an expression computed at `d` extra LSBs (the
-  /// value is bits [Wi-1:d] of it; d > 0 only for inexact netlists).
+  /// Declares value i (iw_[i] bits) from an expression of wi bits computed
+  /// at `d` extra LSBs (the value is bits [iw_[i]+d-1:d] of it; d > 0 only
+  /// for inexact netlists). An adder's expression wire is `(* keep *)` (see
+  /// the file comment).
   void finish(int i, const std::string& expr, int wi, int d) {
     const NetValue& v = n_.values[size_t(i)];
-    if (d == 0) {
-      wire(vname(i), v.type.width, v.type.is_signed, expr);
+    const bool adder = v.op == NetOp::Add || v.op == NetOp::Neg;
+    if (d == 0 && wi == iw_[size_t(i)]) {
+      wire(vname(i), iw_[size_t(i)], v.type.is_signed, expr, adder);
     } else {
-      wire(vname(i) + "_w", wi, v.type.is_signed, expr);
-      wire(vname(i), v.type.width, v.type.is_signed, sel(vname(i) + "_w", wi - 1, d));
+      wire(vname(i) + "_w", wi, v.type.is_signed, expr, adder);
+      wire(vname(i), iw_[size_t(i)], v.type.is_signed, sel(vname(i) + "_w", iw_[size_t(i)] + d - 1, d));
     }
   }
 
@@ -249,7 +265,7 @@ class Writer {
       body_ << "  // layer " << comment_text(v.layer) << "\n";
       last_layer_ = v.layer;
     }
-    const int W = v.type.width, F = v.type.frac_bits(), st = v.stage;
+    const int W = iw_[size_t(i)], F = v.type.frac_bits(), st = v.stage;
     auto A = [&](int k) -> const Fixed& { return n_.values[size_t(v.args[size_t(k)])].type; };
     auto R = [&](int k) { return ref(v.args[size_t(k)], st); };
     switch (v.op) {
@@ -266,14 +282,14 @@ class Writer {
         break;
       case NetOp::Add: {
         const int fa = A(0).frac_bits() - v.shift_a, fb = A(1).frac_bits() - v.shift_b;
-        const int fi = std::max({F, fa, fb}), d = fi - F, wi = W + d;
+        const int fi = std::max({F, fa, fb}), d = fi - F, wi = W + d + 1;  // + the guard bit
         const std::string a = aligned(R(0), A(0).is_signed, fa, fi, wi);
         const std::string b = aligned(R(1), A(1).is_signed, fb, fi, wi);
         finish(i, a + (v.sub ? " - " : " + ") + b, wi, d);
         break;
       }
       case NetOp::Neg: {
-        const int fi = std::max(F, A(0).frac_bits()), d = fi - F, wi = W + d;
+        const int fi = std::max(F, A(0).frac_bits()), d = fi - F, wi = W + d + 1;  // + the guard bit
         finish(i, zeros(wi) + " - " + aligned(R(0), A(0).is_signed, A(0).frac_bits(), fi, wi), wi, d);
         break;
       }
@@ -379,9 +395,12 @@ class Writer {
     const Fixed& T = v.type;
     const QuantizePlan p = plan_quantize(A, T);
     const bool sa = A.is_signed;
-    const int wa = A.width, wq = p.q_width, W = T.width;
     const std::string an = ref(v.args[0], v.stage);
+    // the argument's implemented width: narrower than A only when this (WRAP)
+    // cast reads none of the missing bits (demand.hpp)
+    const int wa = width(an), wq = p.q_width, W = iw_[size_t(i)];
     const std::string q = vname(i) + "_q";
+    std::string incn;  // the rounding increment bit, if any
     if (p.shift <= 0) {
       const int k = -p.shift;
       const std::string inner = ext(an, sa, wq - k);
@@ -409,11 +428,11 @@ class Writer {
           case Rounding::RND_MIN_INF: inc = h() + " & " + low(); break;
           case Rounding::RND_CONV: inc = h() + " & (" + low() + " | " + bit(x, s) + ")"; break;
         }
-        const std::string incn = vname(i) + "_inc";
+        incn = vname(i) + "_inc";
         wire(incn, 1, false, inc);
-        e = e + " + " + (wq > 1 ? "{" + zeros(wq - 1) + ", " + full(incn) + "}" : full(incn));
+        if (p.round_then_check) e = e + " + " + (wq > 1 ? "{" + zeros(wq - 1) + ", " + full(incn) + "}" : full(incn));
       }
-      wire(q, wq, sa, e);
+      wire(q, wq, sa, e);  // the rounded code, or the floor when !round_then_check
     }
     if (!p.sat_hi && !p.sat_lo) {  // WRAP, or no overflow possible: the low W bits
       finish(i, ext(q, sa, W), W, 0);
@@ -424,13 +443,22 @@ class Writer {
     wire(en, wc, true, ext(q, sa, wc));
     const std::string hi = p.sat_hi ? "(" + full(en) + " > " + hex_lit(T.max_raw(), wc, true) + ")" : "";
     const std::string lo = p.sat_lo ? "(" + full(en) + " < " + hex_lit(saturation_low(T), wc, true) + ")" : "";
-    const std::string low = sel(en, W - 1, 0);
+    std::string low = sel(en, W - 1, 0);
+    std::string ov;  // !round_then_check: the in-range floor max plus the increment
+    if (!p.round_then_check) {
+      const std::string r = vname(i) + "_r";
+      const std::string top = T.is_signed ? bit(q, W - 1) : std::string("1'b0");
+      wire(r, W + 1, false, "{" + top + ", " + sel(q, W - 1, 0) + "} + {" + zeros(W) + ", " + full(incn) + "}");
+      if (p.sat_hi) ov = T.is_signed ? "(" + bit(r, W) + " ^ " + bit(r, W - 1) + ")" : bit(r, W);
+      low = sel(r, W - 1, 0);
+    }
     std::string e;
     if (T.overflow == Overflow::SAT_ZERO) {
       const std::string any = hi.empty() ? lo : lo.empty() ? hi : "(" + hi + " | " + lo + ")";
       e = any + " ? " + zeros(W) + " : " + low;
     } else {  // SAT, SAT_SYM
       e = low;
+      if (!ov.empty()) e = ov + " ? " + hex_lit(T.max_raw(), W, false) + " : " + e;
       if (!lo.empty()) e = lo + " ? " + hex_lit(saturation_low(T), W, false) + " : " + e;
       if (!hi.empty()) e = hi + " ? " + hex_lit(T.max_raw(), W, false) + " : " + e;
     }
@@ -499,6 +527,7 @@ class Writer {
 
   const Netlist& n_;
   const VerilogOptions& o_;
+  std::vector<int> iw_;  ///< implemented width of every value (demand.hpp)
   std::vector<bool> live_;
   std::vector<int> need_;  ///< registers needed after each value (stages)
   std::vector<std::string> in_names_, out_names_;
