@@ -22,7 +22,6 @@ std::vector<int> implemented_widths(const Netlist& n) {
   };
   for (size_t i = nv; i-- > 0;) {
     const NetValue& v = n.values[i];
-    if (narrowable(v)) need[i] = std::min(need[i], v.type.width);
     const int nc = need[i], fc = v.type.frac_bits();
     for (size_t k = 0; k < v.args.size(); ++k) {
       const int a = v.args[k];

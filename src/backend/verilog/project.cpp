@@ -51,8 +51,8 @@ int64_t luts_of(const Netlist& n, const std::vector<int>& iw, size_t i) {
     case NetOp::Lut: return int64_t(w) * std::max<int64_t>(1, (int64_t(1) << std::min(wa, 40)) / 64);
     case NetOp::Quantize: {
       const auto p = verilog_detail::plan_quantize(verilog_detail::quantize_source_type(n, v), v.type);
-      const int q = std::min(p.round_width, w + 1);  // a WRAP cast computes only its implemented bits
-      return q + ((p.sat_hi || p.sat_lo) ? p.q_width + w : 0);
+      const int round = narrowable(v) ? std::min(p.round_width, w + 1) : p.round_width;  // WRAP: implemented bits
+      return round + ((p.sat_hi || p.sat_lo) ? p.q_width + w : 0);
     }
   }
   return 0;

@@ -443,9 +443,10 @@ class Writer {
     wire(en, wc, true, ext(q, sa, wc));
     const std::string hi = p.sat_hi ? "(" + full(en) + " > " + hex_lit(T.max_raw(), wc, true) + ")" : "";
     const std::string lo = p.sat_lo ? "(" + full(en) + " < " + hex_lit(saturation_low(T), wc, true) + ")" : "";
-    std::string low = sel(en, W - 1, 0);
-    std::string ov;  // !round_then_check: the in-range floor max plus the increment
-    if (!p.round_then_check) {
+    std::string low, ov;  // the in-range code; !round_then_check: the floor at max plus the increment
+    if (p.round_then_check) {
+      low = sel(en, W - 1, 0);
+    } else {
       const std::string r = vname(i) + "_r";
       const std::string top = T.is_signed ? bit(q, W - 1) : std::string("1'b0");
       wire(r, W + 1, false, "{" + top + ", " + sel(q, W - 1, 0) + "} + {" + zeros(W) + ", " + full(incn) + "}");
