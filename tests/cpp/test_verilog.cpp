@@ -248,6 +248,8 @@ Netlist ops_netlist() {
   add_output(n, "neg_b", add_op(n, NetOp::Neg, fx(true, 5, 2), {b}));
   add_output(n, "mul", add_op(n, NetOp::Mul, fx(true, 9, 3), {a, b}));
   add_output(n, "mul_ss", add_op(n, NetOp::Mul, fx(true, 10, 7), {a, c}));
+  add_output(n, "mul_uu", add_op(n, NetOp::Mul, fx(false, 8, 2), {b, b}));  // raw b² <= 225
+  add_output(n, "square", add_op(n, NetOp::Mul, fx(false, 9, 3), {a, a}));  // raw a² <= 256: fewer bits than 5 + 5
   add_output(n, "relu", add_op(n, NetOp::Relu, fx(false, 4, 1), {a}));
   add_output(n, "relu_wide", add_op(n, NetOp::Relu, fx(false, 8, 4), {c}));
   add_output(n, "max", add_op(n, NetOp::Max, fx(true, 8, 4), {a, c}));

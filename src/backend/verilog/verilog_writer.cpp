@@ -300,8 +300,23 @@ class Writer {
           finish(i, zeros(wi), wi, d);
           break;
         }
-        const std::string m = vname(i) + "_m";
-        wire(m, wm, false, ext(R(0), A(0).is_signed, wm) + " * " + ext(R(1), A(1).is_signed, wm));
+        // The full product at its natural width (wa + wb bits, signed when
+        // either operand is), so Yosys sees a wa x wb multiplier; operands
+        // sign-extended to wm bits would make it build a wm x wm array.
+        const bool ps = A(0).is_signed || A(1).is_signed;
+        auto operand = [&](const std::string& r, bool sgn, int& w) {
+          w = width(r);
+          if (!ps) return full(r);
+          if (sgn) return "$signed(" + full(r) + ")";
+          ++w;
+          return "$signed({1'b0, " + full(r) + "})";
+        };
+        int wa = 0, wb = 0;
+        const std::string a = operand(R(0), A(0).is_signed, wa);
+        const std::string b = operand(R(1), A(1).is_signed, wb);
+        const std::string p = vname(i) + "_p", m = vname(i) + "_m";
+        wire(p, wa + wb, ps, a + " * " + b);
+        wire(m, wm, false, ext(p, ps, wm));
         finish(i, k > 0 ? "{" + full(m) + ", " + zeros(k) + "}" : full(m), wi, d);
         break;
       }
