@@ -157,10 +157,26 @@ Term NetBuilder::mul(int a, int b) {
   if (is_const(b) && !is_const(a)) std::swap(a, b);
   if (is_const(a) && !is_const(b))
     return mul_const(Term{b, 0, false}, net_.values[size_t(a)].konst, type(a).frac_bits());
-  NetValue v;
-  v.op = NetOp::Mul;
-  v.args = {std::min(a, b), std::max(a, b)};
-  return Term{emit(v), 0, false};
+  if (!expand_products) {
+    NetValue v;
+    v.op = NetOp::Mul;
+    v.args = {std::min(a, b), std::max(a, b)};
+    return Term{emit(v), 0, false};
+  }
+  if (type(a).width < type(b).width || (type(a).width == type(b).width && a > b)) std::swap(a, b);
+  const Fixed tb = type(b);
+  const int fb = tb.frac_bits();
+  const int zero = constant(i128(0), 0);
+  std::vector<Term> rows;
+  for (int j = 0; j < tb.width; ++j) {
+    Fixed bit_t;
+    bit_t.is_signed = false;
+    bit_t.width = 1;
+    bit_t.int_bits = 1 - (fb - j);  // bit j of b, weight 2^(j - fb)
+    const int bit = quantize(Term{b, 0, false}, bit_t);
+    rows.push_back(Term{mux(bit, a, zero), j - fb, tb.is_signed && j == tb.width - 1});
+  }
+  return sum(rows);
 }
 
 int NetBuilder::value(Term t) {

@@ -34,6 +34,7 @@ class NetBuilder {
   explicit NetBuilder(Netlist& net) : net_(net) {}
 
   std::string layer;  ///< layer-graph node of the values being built
+  bool expand_products = false;  ///< mul() of two variables as shift-and-add rows (see mul)
 
   /// Input value of element `index` of input port `port` (type t).
   int input(int port, int index, const Fixed& t);
@@ -58,7 +59,12 @@ class NetBuilder {
   /// odd part (shared per (value, odd part); −odd reuses +odd negated); w = 0
   /// costs nothing.
   Term mul_const(Term x, int64_t w, int wfrac);
-  /// a·b of two values (a constant operand becomes mul_const).
+  /// a·b of two values, exact. A constant operand becomes mul_const; two
+  /// variables become one Mul op, or, with expand_products, shift-and-add
+  /// rows: for every bit j of the narrower operand b (weight 2^(j - F_b),
+  /// negative for a signed b's MSB as in Baugh and Wooley, IEEE Trans.
+  /// Computers C-22(12), 1973), a Mux selecting a or 0, summed by a balanced
+  /// adder tree (W_b rows, depth ceil(log2 W_b) adders).
   Term mul(int a, int b);
   /// The term as a value: a Neg for a negated term, a lossless Quantize with
   /// shift_a for a shifted one.

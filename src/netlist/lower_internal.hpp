@@ -18,7 +18,7 @@ namespace nanogate {
 /// format (signedness, width, int bits), so a layer can read its input's
 /// binary point from the tensor type.
 struct LowerContext {
-  LowerContext(const Model& m, const LowerOptions& o, Netlist& n) : model(m), g(m.graph), opt(o), b(n) {}
+  LowerContext(const Model& m, const LowerOptions& o, Netlist& n) : model(m), g(m.graph), opt(o), b(n) { b.expand_products = o.expand_products; }
 
   const Model& model;
   const Graph& g;

@@ -269,8 +269,9 @@ std::vector<int64_t> reference(const Model& m, const Netlist& net, const std::ve
 
 /// Lowers m, verifies, and compares with the layer emulator on `rows` random
 /// vectors (+ `extra` raw rows); checks that corrupting a constant shows.
-Netlist check_model(const Model& m, int rows = 2000, const std::vector<int64_t>& extra = {}) {
-  Netlist net = lower_to_netlist(m);
+Netlist check_model(const Model& m, int rows = 2000, const std::vector<int64_t>& extra = {},
+                    const LowerOptions& options = {}) {
+  Netlist net = lower_to_netlist(m, options);
   EXPECT_NO_THROW(net.verify());
   Emulator emu(m);
   auto ports = emu.firmware_inputs();
@@ -497,5 +498,29 @@ TEST(NetlistLower, ElementwiseTableAndReductionLayers) {
     EXPECT_TRUE(ops.count(op)) << op;
   Netlist net = check_model(m, 3000);
   EXPECT_GT(count_values(net, NetOp::Lut), 0);
+  EXPECT_GT(count_values(net, NetOp::Mux), 0);
+}
+
+TEST(NetlistLower, ProductsOfVariablesAsShiftAndAddRowsAreExact) {
+  // signed x signed (a square), signed x unsigned, unsigned x unsigned, with
+  // the narrower operand on either side: every product as Mux-selected rows
+  nanogate::testing::GraphBuilder gb;
+  auto q = gb.quant("qx", gb.input("x", {3}), 0.25, 6, true);
+  auto q2 = gb.quant("qx2", gb.input("x2", {3}), 0.5, 4, false);
+  std::vector<std::string> outs = {gb.node("Mul", "sq", {q, q}), gb.node("Mul", "su", {q, q2}),
+                                   gb.node("Mul", "us", {q2, q}), gb.node("Mul", "uu", {q2, q2}),
+                                   // a constant for check_model's corrupted-constant check
+                                   gb.node("Add", "shift", {q, gb.constant("k", {3}, {0.75, -1.5, 3.0})})};
+  Graph g = gb.g;
+  g.outputs = outs;
+  Model m = compile_graph(g, parse_config("{}", "cfg.json"));
+  EXPECT_GT(count_values(lower_to_netlist(m), NetOp::Mul), 0);
+  LowerOptions o;
+  o.expand_products = true;
+  std::vector<int64_t> extra;  // rows of extreme codes (x: 3 x fixed<6,4>, then x2: 3 x ufixed<4,3>), after random rows
+  for (int64_t a : {-32, -31, -1, 0, 1, 31})
+    for (int64_t b : {0, 1, 14, 15}) extra.insert(extra.end(), {a, a, a, b, b, b});
+  Netlist net = check_model(m, 3000, extra, o);
+  EXPECT_EQ(count_values(net, NetOp::Mul), 0);
   EXPECT_GT(count_values(net, NetOp::Mux), 0);
 }

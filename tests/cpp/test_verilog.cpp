@@ -430,6 +430,39 @@ TEST(Pipeline, MeetsThePeriodAndLatencyGrowsAsThePeriodShrinks) {
   EXPECT_FALSE(tight.met);
 }
 
+TEST(Pipeline, RegistersTheNarrowInputsOfAWideSumWhenThatCostsFewerBits) {
+  // Two outputs: a chain of six 1 ns negations (sets the latency: 3 per stage
+  // at a 4 ns period minus 1 ns of register overhead, so 1 cycle) and a
+  // 16-bit sum of two 2-bit inputs (1 + 0.1 * 16 = 2.6 ns). ASAP computes the
+  // sum in stage 0 and registers its 16 bits; ALAP computes it in stage 1 from
+  // its registered 2-bit inputs. Both cut the chain after its third negation
+  // (7 bits).
+  Netlist n;
+  n.source = "alap";
+  int v = add_input(n, "x", fx(true, 4, 4), 1)[0];
+  for (int k = 0; k < 6; ++k) v = add_op(n, NetOp::Neg, fx(true, 5 + k, 5 + k), {v});  // exact: one bit more each
+  add_output(n, "chain", v);
+  const auto ab = add_input(n, "ab", fx(false, 2, 2), 2);
+  const int sum = add_op(n, NetOp::Add, fx(false, 16, 16), {ab[0], ab[1]});
+  add_output(n, "sum", sum);
+  const PipelineResult r = pipeline_netlist(n, unit_model(), 4.0);
+  EXPECT_TRUE(r.met);
+  EXPECT_EQ(r.latency_cycles, 1);
+  EXPECT_EQ(r.register_bits, 7 + 2 + 2);  // the third negation and the two inputs; ASAP: 7 + 16
+  EXPECT_EQ(n.values[size_t(sum)].stage, 1);
+  for (double d : r.stage_delay_ns) EXPECT_LE(d, 4.0 + 1e-9);
+  if (!have_verilator()) GTEST_SKIP() << "verilator not installed";
+  std::mt19937_64 rng(3);
+  std::vector<int64_t> x;
+  const int64_t rows = 500;
+  for (int64_t k = 0; k < rows; ++k) {
+    x.push_back(int64_t(rng() % 16) - 8);
+    x.push_back(int64_t(rng() % 4));
+    x.push_back(int64_t(rng() % 4));
+  }
+  expect_rtl_exact(n, "alap", x, rows);
+}
+
 TEST(Pipeline, FamilyModelsLoadAndWiringIsFree) {
   for (const char* f : {"xc7", "xcup", "ice40", "ecp5"}) {
     DelayModel m = load_delay_model(f);

@@ -39,9 +39,19 @@ def test_default_model(tmp_path):
 def test_axol1tl(models, tmp_path, version):
     model, config = build_axol1tl(models, version, tmp_path / f"v{version}")
     rep = convert_verify(model, tmp_path / f"rtl{version}", "--config", config, "--clock-period", 25)
+    assert rep["latency"]["met"] and not rep["options"]["expand_products"]  # the score's squares stay Mul ops
     if version == 4:
         assert rep["latency"]["cycles"] <= 2
         assert rep["latency"]["ns"] <= 50.0
+
+
+def test_axol1tl_products_become_rows_when_one_misses_the_period(models, tmp_path):
+    """At 5 ns one 10x10-bit Mul of the score (6.75 ns in the xc7 model) cannot meet the period, so
+    convert lowers the products to shift-and-add rows that the pipeliner can cut."""
+    model, config = build_axol1tl(models, 1, tmp_path / "v1")
+    rep = convert_verify(model, tmp_path / "rtl", "--config", config, "--clock-period", 5)
+    assert rep["options"]["expand_products"]
+    assert rep["latency"]["met"] and rep["latency"]["max_stage_delay_ns"] <= 5.0
 
 
 def test_tfc_2w2a(tmp_path):

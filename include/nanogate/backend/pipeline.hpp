@@ -66,15 +66,22 @@ struct PipelineResult {
 };
 
 /// Assigns NetValue::stage and sets Netlist::latency and clock_period_ns.
-/// Each value is placed ASAP: in the latest stage of its arguments if its
-/// accumulated combinational delay (plus clk_to_q + setup) still fits the
-/// period, else in the next stage (registers on its inputs). This minimises
-/// the latency under the model; II = 1. Constants are never registered; the
-/// outputs are read at stage `latency` (= the latest output value's stage).
-/// clock_period_ns <= 0 leaves everything in stage 0 (combinational) and
-/// reports the critical path. An op slower than the period alone makes
-/// `met` false (it still gets a stage of its own). Throws nanogate::Error for
-/// an argument index that does not precede its user.
+/// The latency is the minimum under the model: each value placed ASAP, in the
+/// latest stage of its arguments if its accumulated combinational delay (plus
+/// clk_to_q + setup) still fits the period, else in the next stage (registers
+/// on its inputs); the outputs are read at stage `latency` (= the latest
+/// output value's stage). At that latency the values are also placed ALAP
+/// (the mirror image: each in the earliest stage of its users, outputs in
+/// stage `latency`, moved a stage earlier when the delay from its start to the
+/// end of the stage would exceed the period), and the schedule with fewer
+/// register bits is kept (ASAP on a tie): ALAP registers the narrow inputs of
+/// an adder tree instead of its wide partial sums. Both are the list
+/// schedules of high-level synthesis (De Micheli, "Synthesis and Optimization
+/// of Digital Circuits", 1994, sec. 5.3). II = 1; constants are never
+/// registered. clock_period_ns <= 0 leaves everything in stage 0
+/// (combinational) and reports the critical path. An op slower than the
+/// period alone makes `met` false (it still gets a stage of its own). Throws
+/// nanogate::Error for an argument index that does not precede its user.
 PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double clock_period_ns);
 
 }  // namespace nanogate

@@ -10,6 +10,10 @@ namespace nanogate {
 struct LowerOptions {
   int dc = 2;                   ///< CMVM delay constraint: adder depth ≤ minimal balanced depth + dc (-1: none)
   bool strip_final_softmax = true;  ///< a Softmax feeding a graph output is dropped (argmax-preserving); reported
+  /// Products of two variables (e.g. a score's squares) as shift-and-add
+  /// rows (NetBuilder::mul) instead of one Mul op, so that pipelining can
+  /// place registers inside a product wider than one clock period allows.
+  bool expand_products = false;
 };
 
 /// Lowers Model::graph to a Netlist that computes, bit for bit, what the layer

@@ -139,6 +139,59 @@ DelayModel load_delay_model(const std::string& family) {
                                     : " (known: " + list + ")"));
 }
 
+namespace {
+
+/// Per-value stage assignment and what it costs.
+struct Schedule {
+  std::vector<int> stage;
+  std::vector<double> stage_delay;  ///< combinational delay per stage, ns (live values)
+  int register_bits = 0;
+};
+
+/// Values that reach an output.
+std::vector<bool> live_values(const Netlist& n) {
+  std::vector<bool> live(n.values.size(), false);
+  for (const auto& p : n.outputs)
+    for (int j : p.values)
+      if (j >= 0 && size_t(j) < live.size()) live[size_t(j)] = true;
+  for (size_t i = live.size(); i-- > 0;)
+    if (live[i])
+      for (int a : n.values[i].args) live[size_t(a)] = true;
+  return live;
+}
+
+/// Stage delays and register bits of the stages in `s.stage` at `latency`:
+/// a value consumed d stages after its own passes through d registers of
+/// its implemented width (shared by its consumers); outputs are read at
+/// stage `latency`; constants are never registered.
+void cost(const Netlist& n, const std::vector<double>& delay, const std::vector<int>& widths,
+          const std::vector<bool>& live, int latency, Schedule& s) {
+  const size_t nv = n.values.size();
+  std::vector<double> finish(nv, 0.0);
+  std::vector<int> need(nv, 0);
+  s.stage_delay.assign(size_t(latency) + 1, 0.0);
+  for (size_t i = 0; i < nv; ++i) {
+    const NetValue& v = n.values[i];
+    if (!live[i] || v.op == NetOp::Const || v.op == NetOp::Input) continue;
+    double start = 0;
+    for (int a : v.args) {
+      if (n.values[size_t(a)].op == NetOp::Const) continue;
+      need[size_t(a)] = std::max(need[size_t(a)], s.stage[i] - s.stage[size_t(a)]);
+      if (s.stage[size_t(a)] == s.stage[i]) start = std::max(start, finish[size_t(a)]);
+    }
+    finish[i] = start + delay[i];
+    double& d = s.stage_delay[size_t(std::min(s.stage[i], latency))];
+    d = std::max(d, finish[i]);
+  }
+  for (const auto& p : n.outputs)
+    for (int j : p.values) need[size_t(j)] = std::max(need[size_t(j)], latency - s.stage[size_t(j)]);
+  s.register_bits = 0;
+  for (size_t i = 0; i < nv; ++i)
+    if (n.values[i].op != NetOp::Const) s.register_bits += need[i] * widths[i];
+}
+
+}  // namespace
+
 PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double clock_period_ns) {
   const int nv = int(n.values.size());
   const double overhead = model.clk_to_q_ns + model.setup_ns;
@@ -148,63 +201,100 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
   PipelineResult r;
   r.clock_period_ns = pipelined ? clock_period_ns : 0;
   const std::vector<int> widths = implemented_widths(n);
-  std::vector<double> finish(size_t(nv), 0.0);  // arrival time within the value's stage, ns
-  std::vector<double> stage_delay;              // combinational delay per stage
-  auto note = [&](int stage, double t) {
-    if (int(stage_delay.size()) <= stage) stage_delay.resize(size_t(stage) + 1, 0.0);
-    stage_delay[size_t(stage)] = std::max(stage_delay[size_t(stage)], t);
-  };
+  std::vector<double> delay(size_t(nv), 0.0);
   for (int i = 0; i < nv; ++i) {
-    NetValue& v = n.values[size_t(i)];
-    int s = 0;
-    for (int a : v.args) {
+    const NetValue& v = n.values[size_t(i)];
+    for (int a : v.args)
       if (a < 0 || a >= i)
         throw Error(n.source, v.layer, "", "netlist value " + std::to_string(i) + ": argument " + std::to_string(a) +
                                                " does not precede its user");
-      if (n.values[size_t(a)].op != NetOp::Const) s = std::max(s, n.values[size_t(a)].stage);
-    }
+    delay[size_t(i)] = model.delay_ns(n, i, &widths);
+    if (pipelined && delay[size_t(i)] > budget + eps && v.op != NetOp::Const && v.op != NetOp::Input) r.met = false;
+  }
+  const std::vector<bool> live = live_values(n);
+  auto fixed = [&](int i) { return n.values[size_t(i)].op == NetOp::Const || n.values[size_t(i)].op == NetOp::Input; };
+
+  // ASAP: each value in the latest stage of its arguments while its path
+  // delay fits the budget, else at the start of the next stage.
+  Schedule asap;
+  asap.stage.assign(size_t(nv), 0);
+  std::vector<double> finish(size_t(nv), 0.0);
+  for (int i = 0; i < nv; ++i) {
+    if (fixed(i)) continue;
+    int s = 0;
+    for (int a : n.values[size_t(i)].args)
+      if (n.values[size_t(a)].op != NetOp::Const) s = std::max(s, asap.stage[size_t(a)]);
     double start = 0;
-    for (int a : v.args)
-      if (n.values[size_t(a)].op != NetOp::Const && n.values[size_t(a)].stage == s) start = std::max(start, finish[size_t(a)]);
-    const double d = model.delay_ns(n, i, &widths);
-    if (v.op == NetOp::Const || v.op == NetOp::Input) {
-      v.stage = 0;
-      finish[size_t(i)] = 0;
-      continue;
-    }
-    if (pipelined && start > 0 && start + d > budget + eps) {  // registers on the inputs: a new stage
+    for (int a : n.values[size_t(i)].args)
+      if (!fixed(a) && asap.stage[size_t(a)] == s) start = std::max(start, finish[size_t(a)]);
+    if (pipelined && start > 0 && start + delay[size_t(i)] > budget + eps) {
       ++s;
       start = 0;
     }
-    if (pipelined && d > budget + eps) r.met = false;
-    v.stage = s;
-    finish[size_t(i)] = start + d;
-    note(s, finish[size_t(i)]);
+    asap.stage[size_t(i)] = s;
+    finish[size_t(i)] = start + delay[size_t(i)];
   }
   int latency = 0;
-  for (const auto& p : n.outputs)
-    for (int j : p.values)
-      if (n.values.at(size_t(j)).op != NetOp::Const) latency = std::max(latency, n.values[size_t(j)].stage);
-  if (!pipelined) latency = 0;
+  if (pipelined)
+    for (const auto& p : n.outputs)
+      for (int j : p.values)
+        if (n.values.at(size_t(j)).op != NetOp::Const) latency = std::max(latency, asap.stage[size_t(j)]);
+  cost(n, delay, widths, live, latency, asap);
+  Schedule best = asap;
+
+  // ALAP at the same latency: each live value in the earliest stage of its
+  // users (outputs: stage `latency`) while the delay from its start to the
+  // end of that stage fits the budget, else at the end of the stage before.
+  // Registers then sit nearer the inputs; it replaces ASAP when that needs
+  // fewer register bits (e.g. narrow inputs before a wide adder tree).
+  if (pipelined && latency > 0) {
+    Schedule alap;
+    alap.stage.assign(size_t(nv), latency);
+    std::vector<double> tail(size_t(nv), 0.0);  // delay from the value's start to the end of its stage
+    std::vector<std::vector<int>> users(static_cast<size_t>(nv));
+    for (int i = 0; i < nv; ++i)
+      for (int a : n.values[size_t(i)].args) users[size_t(a)].push_back(i);
+    bool ok = true;
+    for (int i = nv - 1; i >= 0 && ok; --i) {
+      if (!live[size_t(i)] || fixed(i)) continue;
+      int s = latency;
+      for (int u : users[size_t(i)])
+        if (live[size_t(u)]) s = std::min(s, alap.stage[size_t(u)]);
+      double after = 0;
+      for (int u : users[size_t(i)])
+        if (live[size_t(u)] && alap.stage[size_t(u)] == s) after = std::max(after, tail[size_t(u)]);
+      if (after > 0 && after + delay[size_t(i)] > budget + eps) {
+        --s;
+        after = 0;
+      }
+      ok = s >= 0;
+      alap.stage[size_t(i)] = s;
+      tail[size_t(i)] = after + delay[size_t(i)];
+    }
+    for (int i = 0; i < nv; ++i) {  // inputs and constants in stage 0; dead values after their arguments
+      if (fixed(i)) alap.stage[size_t(i)] = 0;
+      else if (!live[size_t(i)]) {
+        int s = 0;
+        for (int a : n.values[size_t(i)].args) s = std::max(s, alap.stage[size_t(a)]);
+        alap.stage[size_t(i)] = s;
+      }
+    }
+    if (ok) {
+      cost(n, delay, widths, live, latency, alap);
+      if (alap.register_bits < best.register_bits) best = std::move(alap);
+    }
+  }
+
+  for (int i = 0; i < nv; ++i) n.values[size_t(i)].stage = best.stage[size_t(i)];
   n.latency = latency;
   n.clock_period_ns = r.clock_period_ns;
   r.latency_cycles = latency;
-  stage_delay.resize(size_t(latency) + 1, 0.0);
-  for (double t : stage_delay) {
+  for (double t : best.stage_delay) {
     r.stage_delay_ns.push_back(t + (pipelined ? overhead : 0));
     r.max_stage_delay_ns = std::max(r.max_stage_delay_ns, r.stage_delay_ns.back());
   }
   r.latency_ns = pipelined ? latency * clock_period_ns : r.max_stage_delay_ns;
-  // Register bits: every non-constant value consumed d stages after its own
-  // stage passes through d registers of its width (shared by its consumers).
-  std::vector<int> need(size_t(nv), 0);
-  for (int i = 0; i < nv; ++i)
-    for (int a : n.values[size_t(i)].args)
-      need[size_t(a)] = std::max(need[size_t(a)], n.values[size_t(i)].stage - n.values[size_t(a)].stage);
-  for (const auto& p : n.outputs)
-    for (int j : p.values) need[size_t(j)] = std::max(need[size_t(j)], latency - n.values[size_t(j)].stage);
-  for (int i = 0; i < nv; ++i)
-    if (n.values[size_t(i)].op != NetOp::Const) r.register_bits += need[size_t(i)] * widths[size_t(i)];
+  r.register_bits = best.register_bits;
   return r;
 }
 

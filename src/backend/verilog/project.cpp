@@ -177,6 +177,22 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   n.verify();
   VerilogProject p;
   p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns);
+  // A product of two variables is one Mul op, which no register can split: when
+  // one misses the period, the products become shift-and-add rows instead
+  // (LowerOptions::expand_products), kept if that meets the period or comes closer.
+  const bool has_mul = std::any_of(n.values.begin(), n.values.end(), [](const NetValue& v) { return v.op == NetOp::Mul; });
+  if (!p.pipeline.met && has_mul) {
+    LowerOptions le = lo;
+    le.expand_products = true;
+    Netlist e = lower_to_netlist(model, le);
+    e.verify();
+    const PipelineResult pe = pipeline_netlist(e, delays, o.clock_period_ns);
+    if (pe.met || pe.max_stage_delay_ns < p.pipeline.max_stage_delay_ns) {
+      n = std::move(e);
+      lo = le;
+      p.pipeline = pe;
+    }
+  }
   p.dir = dir;
   p.top = verilog_module_name(o.model_path);
   p.verilog_file = p.top + ".v";
@@ -212,7 +228,8 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
                                                  : nlohmann::ordered_json(fs::absolute(o.config_path).lexically_normal().string())},
                 {"config_copy", config_copy.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(config_copy)}};
   j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"family", o.family},
-                  {"valid", o.valid},                     {"strip_final_softmax", lo.strip_final_softmax}};
+                  {"valid", o.valid},                     {"strip_final_softmax", lo.strip_final_softmax},
+                  {"expand_products", lo.expand_products}};
   auto ps = [](double ns) { return std::round(ns * 1000.0) / 1000.0; };  // report ns to the ps
   std::vector<double> stages;
   for (double t : p.pipeline.stage_delay_ns) stages.push_back(ps(t));
@@ -251,6 +268,7 @@ VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions&
   Model model = compile(model_path, config_path);
   LowerOptions lo;
   lo.dc = rep.at("options").at("dc").get<int>();
+  lo.expand_products = rep.at("options").value("expand_products", false);
   Netlist n = lower_to_netlist(model, lo);
   VerilogOptions vo;
   vo.top = rep.at("top").get<std::string>();
