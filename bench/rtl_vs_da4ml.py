@@ -319,16 +319,19 @@ def run(cmd, **kw):
 
 
 def parse_stat(log):
-    """LUT1..6, FD*, CARRY4 and the estimated LCs of the last `stat -tech xilinx` block."""
+    """LUT1..6, FD*, CARRY4 and the estimated LCs of the last `stat -tech xilinx` block; the `sta` critical path
+    over cell delays (ns, no routing; the script's `sta` step, as `nanogate synth` reports it)."""
     block = log[log.rfind('Number of cells:'):]
     cells = {}
     for m in re.finditer(r'^\s+(\$?\w+)\s+(\d+)\s*$', block, re.M):
         cells[m.group(1)] = int(m.group(2))
     lcs = re.findall(r'Estimated number of LCs:\s+(\d+)', log)
+    sta = re.findall(r"Latest arrival time in '[^'\n]*' is (\d+)", log)
     return {'luts': sum(v for k, v in cells.items() if re.fullmatch(r'LUT[1-6]', k)),
             'ffs': sum(v for k, v in cells.items() if k.startswith('FD')),
             'carry4': cells.get('CARRY4', 0), 'lcs': int(lcs[-1]) if lcs else None,
-            'dsps': sum(v for k, v in cells.items() if k.startswith('DSP'))}
+            'dsps': sum(v for k, v in cells.items() if k.startswith('DSP')),
+            'cell_delay_ns': int(sta[-1]) / 1000 if sta else None}
 
 
 def nanogate_design(args, name, model, config, work):
@@ -345,7 +348,7 @@ def nanogate_design(args, name, model, config, work):
     res = {'dir': str(d), 'cycles': rep['latency']['cycles'], 'adders': rep['totals']['adders'],
            'adder_bits': rep['totals']['adder_bits'], 'convert_s': t_conv, 'synth_s': t_syn,
            'luts': syn['luts'], 'ffs': syn['ffs'], 'lcs': syn.get('lcs'), 'carry4': syn.get('carries'),
-           'dsps': syn.get('dsps'), 'ys': (d / 'synth_xc7.ys').read_text()}
+           'dsps': syn.get('dsps'), 'cell_delay_ns': syn.get('cell_delay_ns'), 'ys': (d / 'synth_xc7.ys').read_text()}
     if args.vectors > 0:
         out, t_ver = run(NICE + [args.nanogate, 'verify', d, '--vectors', args.vectors])
         m = re.search(r'(\d+)/(\d+) bit-exact', out)
@@ -560,8 +563,9 @@ def main():
               f'| **{tot["solve_s"][0]:.3f} / {tot["solve_s"][1]:.3f} ({ratio(*tot["solve_s"]):.3f})** |')
     if 'designs' in res:
         print('\n| design | latency (cycles) ng / da4ml | LUTs ng / da4ml (ratio) | FFs ng / da4ml (ratio) '
-              '| CARRY4 ng / da4ml | est. LCs ng / da4ml (ratio) | synth s ng / da4ml | same outputs | verify |'
-              '\n|---|---|---|---|---|---|---|---|---|')
+              '| CARRY4 ng / da4ml | est. LCs ng / da4ml (ratio) | critical path, Yosys sta (ns) ng / da4ml '
+              '| synth s ng / da4ml | same outputs | verify |'
+              '\n|---|---|---|---|---|---|---|---|---|---|')
         for r in res['designs']:
             if 'error' in r:
                 print(f'| {r["design"]} | failed: {r["error"].splitlines()[0]} |')
@@ -571,6 +575,7 @@ def main():
             print(f'| {r["design"]} | {a["cycles"]} / {dl} | {a["luts"]} / {b["luts"]} ({ratio(a["luts"], b["luts"]):.3f}) '
                   f'| {a["ffs"]} / {b["ffs"]} ({ratio(a["ffs"], b["ffs"]):.3f}) | {a["carry4"]} / {b["carry4"]} '
                   f'| {a["lcs"]} / {b["lcs"]} ({ratio(a["lcs"] or 0, b["lcs"] or 0):.3f}) '
+                  f'| {a.get("cell_delay_ns")} / {b.get("cell_delay_ns")} '
                   f'| {a["synth_s"]:.0f} / {b["synth_s"]:.0f} | {r["same_outputs"]} | {a.get("verify", "-")} |')
     print(f'\nelapsed {res["elapsed_s"]:.0f} s', flush=True)
 

@@ -40,6 +40,8 @@ int run_verilog(Opts& o, const Config& cfg) {
   std::printf("  %lld adders (%lld adder bits), ~%lld LUTs estimated, %d register bits; report: %s/report.json\n",
               (long long)t.at("adders").get<int64_t>(), (long long)t.at("adder_bits").get<int64_t>(),
               (long long)t.at("luts_est").get<int64_t>(), r.pipeline.register_bits, o.dir.c_str());
+  if (r.report.at("options").at("expand_products").get<bool>())
+    std::printf("  products of two variables built as shift-and-add rows: one multiplier alone missed the period\n");
   return 0;
 }
 

@@ -81,7 +81,8 @@ struct PipelineResult {
 /// registered. clock_period_ns <= 0 leaves everything in stage 0
 /// (combinational) and reports the critical path. An op slower than the
 /// period alone makes `met` false (it still gets a stage of its own). Throws
-/// nanogate::Error for an argument index that does not precede its user.
+/// nanogate::Error for an argument index that does not precede its user or an
+/// output that names a missing value.
 PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double clock_period_ns);
 
 }  // namespace nanogate

@@ -148,12 +148,11 @@ struct Schedule {
   int register_bits = 0;
 };
 
-/// Values that reach an output.
+/// Values that reach an output (output indices checked by the caller).
 std::vector<bool> live_values(const Netlist& n) {
   std::vector<bool> live(n.values.size(), false);
   for (const auto& p : n.outputs)
-    for (int j : p.values)
-      if (j >= 0 && size_t(j) < live.size()) live[size_t(j)] = true;
+    for (int j : p.values) live[size_t(j)] = true;
   for (size_t i = live.size(); i-- > 0;)
     if (live[i])
       for (int a : n.values[i].args) live[size_t(a)] = true;
@@ -211,6 +210,9 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
     delay[size_t(i)] = model.delay_ns(n, i, &widths);
     if (pipelined && delay[size_t(i)] > budget + eps && v.op != NetOp::Const && v.op != NetOp::Input) r.met = false;
   }
+  for (const auto& p : n.outputs)
+    for (int j : p.values)
+      if (j < 0 || j >= nv) throw Error(n.source, "output port '" + p.name + "' names a missing value");
   const std::vector<bool> live = live_values(n);
   auto fixed = [&](int i) { return n.values[size_t(i)].op == NetOp::Const || n.values[size_t(i)].op == NetOp::Input; };
 
