@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -430,26 +431,32 @@ TEST(Pipeline, MeetsThePeriodAndLatencyGrowsAsThePeriodShrinks) {
   EXPECT_FALSE(tight.met);
 }
 
-TEST(Pipeline, RegistersTheNarrowInputsOfAWideSumWhenThatCostsFewerBits) {
-  // Two outputs: a chain of six 1 ns negations (sets the latency: 3 per stage
-  // at a 4 ns period minus 1 ns of register overhead, so 1 cycle) and a
-  // 16-bit sum of two 2-bit inputs (1 + 0.1 * 16 = 2.6 ns). ASAP computes the
-  // sum in stage 0 and registers its 16 bits; ALAP computes it in stage 1 from
-  // its registered 2-bit inputs. Both cut the chain after its third negation
-  // (7 bits).
+TEST(Pipeline, RegistersTheFewestBitsAtTheMinimumLatency) {
+  // Three outputs at a 4 ns period (3 ns of logic per stage after 1 ns of
+  // register overhead): a chain of six 1 ns negations (sets the latency to 1
+  // cycle; it must be cut after its third negation, 7 bits); a 16-bit sum of
+  // two 2-bit inputs (1 + 0.1 * 16 = 2.6 ns), best computed in stage 1 from
+  // its registered 2-bit inputs (4 bits, not 16); and a 1-bit comparison of
+  // two 16-bit inputs, best computed in stage 0 (1 bit, not 32). Hand count:
+  // 7 + 4 + 1 = 12 bits. All in ASAP stages: 7 + 16 + 1 = 24; all in ALAP
+  // stages: 7 + 4 + 32 = 43.
   Netlist n;
-  n.source = "alap";
+  n.source = "fewest";
   int v = add_input(n, "x", fx(true, 4, 4), 1)[0];
   for (int k = 0; k < 6; ++k) v = add_op(n, NetOp::Neg, fx(true, 5 + k, 5 + k), {v});  // exact: one bit more each
   add_output(n, "chain", v);
   const auto ab = add_input(n, "ab", fx(false, 2, 2), 2);
   const int sum = add_op(n, NetOp::Add, fx(false, 16, 16), {ab[0], ab[1]});
   add_output(n, "sum", sum);
+  const auto pq = add_input(n, "pq", fx(true, 16, 16), 2);
+  const int ge = add_op(n, NetOp::Cmp, fx(false, 1, 1), {pq[0], pq[1]});
+  add_output(n, "ge", ge);
   const PipelineResult r = pipeline_netlist(n, unit_model(), 4.0);
   EXPECT_TRUE(r.met);
   EXPECT_EQ(r.latency_cycles, 1);
-  EXPECT_EQ(r.register_bits, 7 + 2 + 2);  // the third negation and the two inputs; ASAP: 7 + 16
+  EXPECT_EQ(r.register_bits, 7 + 2 + 2 + 1);
   EXPECT_EQ(n.values[size_t(sum)].stage, 1);
+  EXPECT_EQ(n.values[size_t(ge)].stage, 0);
   for (double d : r.stage_delay_ns) EXPECT_LE(d, 4.0 + 1e-9);
   if (!have_verilator()) GTEST_SKIP() << "verilator not installed";
   std::mt19937_64 rng(3);
@@ -459,8 +466,118 @@ TEST(Pipeline, RegistersTheNarrowInputsOfAWideSumWhenThatCostsFewerBits) {
     x.push_back(int64_t(rng() % 16) - 8);
     x.push_back(int64_t(rng() % 4));
     x.push_back(int64_t(rng() % 4));
+    x.push_back(int64_t(rng() % 65536) - 32768);
+    x.push_back(int64_t(rng() % 65536) - 32768);
   }
-  expect_rtl_exact(n, "alap", x, rows);
+  expect_rtl_exact(n, "fewest", x, rows);
+}
+
+TEST(Pipeline, RegisterBitsAreTheMinimumOverEveryValidSchedule) {
+  // Random small netlists, every stage assignment enumerated: a schedule is
+  // valid at latency L when no argument sits in a later stage than its user,
+  // inputs sit in stage 0, outputs in stages <= L, and inside a stage every
+  // op whose same-stage arguments finish after time 0 still finishes within
+  // the period minus the register overhead. The pipeliner's schedule must be
+  // valid, no schedule may be valid at L - 1, and no valid schedule at L may
+  // need fewer register bits.
+  const DelayModel m = unit_model();
+  std::mt19937_64 rng(11);
+  int asap_beaten = 0;  // trials where the all-ASAP schedule is not the minimum
+  for (int trial = 0; trial < 150; ++trial) {
+    Netlist n;
+    n.source = "random";
+    std::vector<int> pool;
+    for (int k = 0, inputs = 2 + int(rng() % 2); k < inputs; ++k) {
+      const int w = 1 + int(rng() % 12);
+      pool.push_back(add_input(n, "in" + std::to_string(k), fx(true, w, w), 1)[0]);
+    }
+    for (int k = 0, ops = 5 + int(rng() % 5); k < ops; ++k) {
+      const int a = pool[rng() % pool.size()], b = pool[rng() % pool.size()];
+      const int w = std::max(n.values[size_t(a)].type.width, n.values[size_t(b)].type.width) + 1;
+      switch (rng() % 3) {
+        case 0: pool.push_back(add_op(n, NetOp::Add, fx(true, w, w), {a, b})); break;
+        case 1: pool.push_back(add_op(n, NetOp::Neg, fx(true, w, w), {a})); break;
+        default: pool.push_back(add_op(n, NetOp::Cmp, fx(false, 1, 1), {a, b})); break;
+      }
+    }
+    add_output(n, "y", pool.back());
+    add_output(n, "z", pool[pool.size() - 2 - rng() % 2]);
+    const double period = 3.0 + 0.5 * double(rng() % 3), budget = period - 1.0;
+    const PipelineResult r = pipeline_netlist(n, m, period);
+    const int L = r.latency_cycles;
+    const std::vector<int> widths = implemented_widths(n);
+    const size_t nv = n.values.size();
+    std::vector<bool> live(nv, false);
+    for (const auto& p : n.outputs) live[size_t(p.values[0])] = true;
+    for (size_t i = nv; i-- > 0;)
+      if (live[i])
+        for (int a : n.values[i].args) live[size_t(a)] = true;
+    std::vector<double> delay(nv);
+    for (size_t i = 0; i < nv; ++i) delay[i] = m.delay_ns(n, int(i), &widths);
+    // Register bits of schedule `st` at latency `lat`, or -1 when it is not valid.
+    auto bits = [&](const std::vector<int>& st, int lat) {
+      std::vector<double> finish(nv, 0.0);
+      std::vector<int> last(nv, -1);
+      for (size_t i = 0; i < nv; ++i) {
+        if (!live[i]) continue;
+        if (n.values[i].op == NetOp::Input && st[i] != 0) return -1;
+        double start = 0;
+        for (int a : n.values[i].args) {
+          if (st[size_t(a)] > st[i]) return -1;
+          last[size_t(a)] = std::max(last[size_t(a)], st[i]);
+          if (st[size_t(a)] == st[i]) start = std::max(start, finish[size_t(a)]);
+        }
+        if (start > 0 && start + delay[i] > budget + 1e-9) return -1;
+        finish[i] = start + delay[i];
+      }
+      for (const auto& p : n.outputs) {
+        if (st[size_t(p.values[0])] > lat) return -1;
+        last[size_t(p.values[0])] = lat;
+      }
+      int total = 0;
+      for (size_t i = 0; i < nv; ++i)
+        if (live[i]) total += widths[i] * (last[i] - st[i]);
+      return total;
+    };
+    std::vector<int> st(nv, 0);
+    for (size_t i = 0; i < nv; ++i) st[i] = n.values[i].stage;
+    ASSERT_EQ(bits(st, L), r.register_bits) << "trial " << trial << ": the pipeliner's schedule is not valid";
+    std::vector<size_t> ops;  // the live ops; inputs stay in stage 0
+    for (size_t i = 0; i < nv; ++i)
+      if (live[i] && n.values[i].op != NetOp::Input) ops.push_back(i);
+    auto fewest = [&](int lat) {  // minimum over every schedule with stages in [0, lat]
+      int best = -1;
+      const int64_t all = int64_t(std::llround(std::pow(lat + 1, double(ops.size()))));
+      for (int64_t code = 0; code < all; ++code) {
+        int64_t c = code;
+        for (size_t i : ops) {
+          st[i] = int(c % (lat + 1));
+          c /= lat + 1;
+        }
+        const int b = bits(st, lat);
+        if (b >= 0 && (best < 0 || b < best)) best = b;
+      }
+      return best;
+    };
+    EXPECT_EQ(r.register_bits, fewest(L)) << "trial " << trial << ", latency " << L << ", period " << period;
+    if (L > 0) EXPECT_EQ(fewest(L - 1), -1) << "trial " << trial << ": a shorter latency is valid";
+    // The all-ASAP schedule: each op in its arguments' latest stage, one later when it does not fit.
+    std::vector<double> finish(nv, 0.0);
+    for (size_t i : ops) {
+      int s = 0;
+      for (int a : n.values[i].args) s = std::max(s, live[size_t(a)] ? st[size_t(a)] : 0);
+      double start = 0;
+      for (int a : n.values[i].args)
+        if (st[size_t(a)] == s) start = std::max(start, finish[size_t(a)]);
+      if (start > 0 && start + delay[i] > budget + 1e-9) ++s, start = 0;
+      st[i] = s;
+      finish[i] = start + delay[i];
+    }
+    const int asap = bits(st, L);
+    ASSERT_GE(asap, 0) << "trial " << trial;
+    asap_beaten += asap > r.register_bits;
+  }
+  EXPECT_GT(asap_beaten, 0) << "no trial needed more than the ASAP schedule: the test does not exercise the retiming";
 }
 
 TEST(Pipeline, FamilyModelsLoadAndWiringIsFree) {

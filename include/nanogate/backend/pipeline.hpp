@@ -70,15 +70,16 @@ struct PipelineResult {
 /// latest stage of its arguments if its accumulated combinational delay (plus
 /// clk_to_q + setup) still fits the period, else in the next stage (registers
 /// on its inputs); the outputs are read at stage `latency` (= the latest
-/// output value's stage). At that latency the values are also placed ALAP
-/// (the mirror image: each in the earliest stage of its users, outputs in
-/// stage `latency`, moved a stage earlier when the delay from its start to the
-/// end of the stage would exceed the period), and the schedule with fewer
-/// register bits is kept (ASAP on a tie): ALAP registers the narrow inputs of
-/// an adder tree instead of its wide partial sums. Both are the list
-/// schedules of high-level synthesis (De Micheli, "Synthesis and Optimization
-/// of Digital Circuits", 1994, sec. 5.3). II = 1; constants are never
-/// registered. clock_period_ns <= 0 leaves everything in stage 0
+/// output value's stage). That is De Micheli's ASAP list schedule
+/// ("Synthesis and Optimization of Digital Circuits", 1994, sec. 5.3). At
+/// that latency the stages are then re-chosen to need the fewest register
+/// bits (each value's implemented width times the stages it is carried),
+/// under the same rule that every chain of ops inside one stage fits the
+/// period: Leiserson and Saxe's minimum-area retiming as a minimum-cost flow
+/// (src/backend/verilog/min_registers.hpp), e.g. registering the narrow
+/// inputs of an adder tree instead of its wide partial sums, or a one-bit
+/// comparison instead of its wide operand; ASAP stays on a tie. II = 1;
+/// constants are never registered. clock_period_ns <= 0 leaves everything in stage 0
 /// (combinational) and reports the critical path. An op slower than the
 /// period alone makes `met` false (it still gets a stage of its own). Throws
 /// nanogate::Error for an argument index that does not precede its user or an

@@ -1,4 +1,4 @@
-// nanogate — pipelining pass: ASAP register placement under a delay model
+// nanogate — pipelining pass: register placement under a delay model
 // (see include/nanogate/backend/pipeline.hpp).
 #include "nanogate/backend/pipeline.hpp"
 
@@ -12,6 +12,7 @@
 
 #include "nanogate/error.hpp"
 #include "nanogate/netlist/demand.hpp"
+#include "min_registers.hpp"
 #include "quantize_plan.hpp"
 
 namespace nanogate {
@@ -244,48 +245,15 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
   cost(n, delay, widths, live, latency, asap);
   Schedule best = asap;
 
-  // ALAP at the same latency: each live value in the earliest stage of its
-  // users (outputs: stage `latency`) while the delay from its start to the
-  // end of that stage fits the budget, else at the end of the stage before.
-  // Registers then sit nearer the inputs; it replaces ASAP when that needs
-  // fewer register bits (e.g. narrow inputs before a wide adder tree).
-  if (pipelined && latency > 0) {
-    Schedule alap;
-    alap.stage.assign(size_t(nv), latency);
-    std::vector<double> tail(size_t(nv), 0.0);  // delay from the value's start to the end of its stage
-    std::vector<std::vector<int>> users(static_cast<size_t>(nv));
-    for (int i = 0; i < nv; ++i)
-      for (int a : n.values[size_t(i)].args) users[size_t(a)].push_back(i);
-    bool ok = true;
-    for (int i = nv - 1; i >= 0 && ok; --i) {
-      if (!live[size_t(i)] || fixed(i)) continue;
-      int s = latency;
-      for (int u : users[size_t(i)])
-        if (live[size_t(u)]) s = std::min(s, alap.stage[size_t(u)]);
-      double after = 0;
-      for (int u : users[size_t(i)])
-        if (live[size_t(u)] && alap.stage[size_t(u)] == s) after = std::max(after, tail[size_t(u)]);
-      if (after > 0 && after + delay[size_t(i)] > budget + eps) {
-        --s;
-        after = 0;
-      }
-      ok = s >= 0;
-      alap.stage[size_t(i)] = s;
-      tail[size_t(i)] = after + delay[size_t(i)];
+  // At that latency, the stages with the fewest register bits
+  // (min_registers.hpp); ASAP stays when the solver finds nothing better.
+  if (pipelined && latency > 0)
+    if (auto stages = verilog_detail::min_register_stages(n, delay, widths, live, latency, budget)) {
+      Schedule fewest;
+      fewest.stage = std::move(*stages);
+      cost(n, delay, widths, live, latency, fewest);
+      if (fewest.register_bits < best.register_bits) best = std::move(fewest);
     }
-    for (int i = 0; i < nv; ++i) {  // inputs and constants in stage 0; dead values after their arguments
-      if (fixed(i)) alap.stage[size_t(i)] = 0;
-      else if (!live[size_t(i)]) {
-        int s = 0;
-        for (int a : n.values[size_t(i)].args) s = std::max(s, alap.stage[size_t(a)]);
-        alap.stage[size_t(i)] = s;
-      }
-    }
-    if (ok) {
-      cost(n, delay, widths, live, latency, alap);
-      if (alap.register_bits < best.register_bits) best = std::move(alap);
-    }
-  }
 
   for (int i = 0; i < nv; ++i) n.values[size_t(i)].stage = best.stage[size_t(i)];
   n.latency = latency;
