@@ -186,15 +186,23 @@ int64_t count_values(const Netlist& n, NetOp op, const std::string& layer) {
   return c;
 }
 
-void remove_dead_values(Netlist& n) {
-  std::vector<char> live(n.values.size(), 0);
-  for (const NetPort& p : n.inputs)
-    for (int v : p.values) live[size_t(v)] = 1;
+std::vector<bool> live_values(const Netlist& n) {
+  const size_t nv = n.values.size();
+  std::vector<bool> live(nv, false);
   for (const NetPort& p : n.outputs)
-    for (int v : p.values) live[size_t(v)] = 1;
-  for (size_t i = n.values.size(); i-- > 0;)
+    for (int v : p.values)
+      if (v >= 0 && size_t(v) < nv) live[size_t(v)] = true;
+  for (size_t i = nv; i-- > 0;)
     if (live[i])
-      for (int a : n.values[i].args) live[size_t(a)] = 1;
+      for (int a : n.values[i].args)
+        if (a >= 0 && size_t(a) < i) live[size_t(a)] = true;
+  return live;
+}
+
+void remove_dead_values(Netlist& n) {
+  std::vector<bool> live = live_values(n);
+  for (const NetPort& p : n.inputs)
+    for (int v : p.values) live[size_t(v)] = true;
   std::vector<int> remap(n.values.size(), -1);
   std::vector<NetValue> kept;
   for (size_t i = 0; i < n.values.size(); ++i)

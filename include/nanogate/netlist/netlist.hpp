@@ -100,6 +100,12 @@ std::string to_text(const Netlist& n);
 /// (e.g. count_values(n, NetOp::Add, "fc1") = the adders of Dense fc1).
 int64_t count_values(const Netlist& n, NetOp op, const std::string& layer = "");
 
+/// Whether each value (index-aligned with n.values) is one an output port
+/// depends on: the output ports' values and, transitively, their arguments.
+/// Argument and output indices that do not name an earlier value are skipped
+/// (Netlist::verify and the backends report them); nothing is thrown.
+std::vector<bool> live_values(const Netlist& n);
+
 /// Removes every value no output port depends on (input port values are kept)
 /// and renumbers the rest, keeping SSA order and the ports' element order.
 void remove_dead_values(Netlist& n);

@@ -149,17 +149,6 @@ struct Schedule {
   int register_bits = 0;
 };
 
-/// Values that reach an output (output indices checked by the caller).
-std::vector<bool> live_values(const Netlist& n) {
-  std::vector<bool> live(n.values.size(), false);
-  for (const auto& p : n.outputs)
-    for (int j : p.values) live[size_t(j)] = true;
-  for (size_t i = live.size(); i-- > 0;)
-    if (live[i])
-      for (int a : n.values[i].args) live[size_t(a)] = true;
-  return live;
-}
-
 /// Stage delays and register bits of the stages in `s.stage` at `latency`:
 /// a value consumed d stages after its own passes through d registers of
 /// its implemented width (shared by its consumers); outputs are read at

@@ -111,7 +111,6 @@ class Writer {
 
   void check_and_liveness() {
     const int nv = int(n_.values.size());
-    live_.assign(size_t(nv), false);
     need_.assign(size_t(nv), 0);
     for (int i = 0; i < nv; ++i) {
       const NetValue& v = n_.values[size_t(i)];
@@ -125,16 +124,12 @@ class Writer {
     for (const auto& p : n_.outputs)
       for (int j : p.values) {
         if (j < 0 || j >= nv) throw Error(n_.source, "output port '" + p.name + "' names a missing value");
-        live_[size_t(j)] = true;
         use(j, n_.latency, "output port '" + p.name + "'");
       }
-    for (int i = nv - 1; i >= 0; --i) {
-      if (!live_[size_t(i)]) continue;
-      for (int a : n_.values[size_t(i)].args) {
-        live_[size_t(a)] = true;
-        use(a, n_.values[size_t(i)].stage, "value " + std::to_string(i));
-      }
-    }
+    live_ = live_values(n_);
+    for (int i = nv - 1; i >= 0; --i)
+      if (live_[size_t(i)])
+        for (int a : n_.values[size_t(i)].args) use(a, n_.values[size_t(i)].stage, "value " + std::to_string(i));
   }
 
   void use(int j, int stage, const std::string& who) {
