@@ -15,7 +15,9 @@ of y = W^T x on the integer weight codes with the layer's integer input range
 depth, solve time best of --repeat), delay constraint --dc for both.
 
 Part 2, whole designs: nanogate converts each model to Verilog (`nanogate
-convert --clock-period P --dc D`), `nanogate synth --family xc7` reports LUTs
+convert --clock-period P --dc D --register-ports`: registered inputs and outputs
+like da4ml's, so that the same latency in cycles means the same number of logic
+stages; --unregistered-ports drops the flag), `nanogate synth --family xc7` reports LUTs
 and FFs, `nanogate verify --vectors N` checks it bit-exact. da4ml builds the
 same network with its own tracing front end (da4ml.trace: FixedVariableArray
 inputs, quantize/relu, `x @ W` through its CMVM solver, comb_trace), pipelined
@@ -341,6 +343,8 @@ def nanogate_design(args, name, model, config, work):
            '--dc', args.dc, '--family', 'xc7']
     if config:
         cmd += ['--config', config]
+    if args.clock_period > 0 and not args.unregistered_ports:
+        cmd += ['--register-ports']  # like da4ml's pipelined RTL: equal cycles then mean equal logic stages
     _, t_conv = run(cmd)
     _, t_syn = run(NICE + [args.nanogate, 'synth', d, '--family', 'xc7'])
     rep = json.load(open(d / 'report.json'))
@@ -515,6 +519,9 @@ def main():
     ap.add_argument('--dc', type=int, default=2, help='delay constraint for both solvers (-1: none)')
     ap.add_argument('--repeat', type=int, default=3, help='solves per matrix (best time)')
     ap.add_argument('--clock-period', type=float, default=5.0, help='nanogate clock period, ns (0: both combinational)')
+    ap.add_argument('--unregistered-ports', action='store_true',
+                    help='nanogate without --register-ports (then its N-cycle design has two logic stages more than '
+                         "da4ml's)")
     ap.add_argument('--vectors', type=int, default=100000, help='nanogate verify vectors (0: skip)')
     ap.add_argument('--designs', nargs='*', default=['random16x16', 'axol1tl_v4', 'axol1tl_v1', 'jet'])
     ap.add_argument('--jobs', type=int, default=2, help='designs in parallel')

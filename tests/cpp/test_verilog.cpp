@@ -167,6 +167,19 @@ std::vector<int64_t> exhaustive_inputs(const Netlist& n, int64_t& rows) {
   return x;
 }
 
+/// `rows` input vectors of uniformly random in-range codes for every input
+/// port element of n (row-major, ports in order): consecutive vectors differ,
+/// so pipeline registers are exercised.
+std::vector<int64_t> random_codes(const Netlist& n, int64_t rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> x;
+  for (int64_t r = 0; r < rows; ++r)
+    for (const auto& p : n.inputs)
+      for (size_t k = 0; k < p.values.size(); ++k)
+        x.push_back(p.type.min_raw() + int64_t(rng() % uint64_t(p.type.max_raw() - p.type.min_raw() + 1)));
+  return x;
+}
+
 /// Builds the RTL of n in a scratch folder, lints it, simulates `x` and
 /// compares every output with the reference evaluator and NetlistEmulator.
 void expect_rtl_exact(const Netlist& n, const std::string& name, const std::vector<int64_t>& x, int64_t rows,
@@ -355,16 +368,39 @@ TEST(VerilogWriter, PipelinedDesignIsBitExactAtEveryLatency) {
     Netlist n = ops_netlist();
     const PipelineResult r = pipeline_netlist(n, unit_model(), period);
     max_latency = std::max(max_latency, r.latency_cycles);
-    std::mt19937_64 rng(7);
-    std::vector<int64_t> x;  // random in-range codes: consecutive vectors differ, so the registers are exercised
     const int64_t rows = 3000;
-    for (int64_t r2 = 0; r2 < rows; ++r2)
-      for (const auto& p : n.inputs)
-        for (size_t k = 0; k < p.values.size(); ++k)
-          x.push_back(p.type.min_raw() + int64_t(rng() % uint64_t(p.type.max_raw() - p.type.min_raw() + 1)));
-    expect_rtl_exact(n, "ops_pipelined_" + std::to_string(r.latency_cycles), x, rows);
+    expect_rtl_exact(n, "ops_pipelined_" + std::to_string(r.latency_cycles), random_codes(n, rows, 7), rows);
   }
   EXPECT_GE(max_latency, 2);
+}
+
+TEST(VerilogWriter, RegisteredPortsAddOneCycleEachAndStayBitExact) {
+  // register_ports: inputs in stage 0, every op in stages 1 .. latency - 1,
+  // so each input and each output crosses at least one register; two cycles
+  // more than the same netlist without port registers (2 when combinational).
+  for (double period : {0.0, 3.0, 2.0}) {
+    Netlist plain = ops_netlist();
+    const int bare = pipeline_netlist(plain, unit_model(), period).latency_cycles;
+    Netlist n = ops_netlist();
+    const PipelineResult r = pipeline_netlist(n, unit_model(), period, true);
+    EXPECT_EQ(r.latency_cycles, bare + 2) << "period " << period;
+    EXPECT_EQ(n.latency, r.latency_cycles);
+    const std::vector<bool> live = live_values(n);
+    for (size_t i = 0; i < n.values.size(); ++i) {
+      const NetValue& v = n.values[i];
+      if (v.op == NetOp::Input) EXPECT_EQ(v.stage, 0);
+      if (!live[i] || v.op == NetOp::Input || v.op == NetOp::Const) continue;
+      EXPECT_GE(v.stage, 1) << "value " << i << ", period " << period;
+      EXPECT_LE(v.stage, r.latency_cycles - 1) << "value " << i << ", period " << period;
+    }
+    if (period == 3.0) {  // every op alone fits 3 ns (at 2 ns some do not: `met` is false there)
+      EXPECT_TRUE(r.met);
+      for (double d : r.stage_delay_ns) EXPECT_LE(d, period + 1e-9);
+    }
+    if (!have_verilator()) continue;
+    const int64_t rows = 2000;
+    expect_rtl_exact(n, "ops_ports_" + std::to_string(r.latency_cycles), random_codes(n, rows, 5), rows);
+  }
 }
 
 TEST(VerilogWriter, OutputIsByteIdentical) {
@@ -479,7 +515,8 @@ TEST(Pipeline, RegisterBitsAreTheMinimumOverEveryValidSchedule) {
   // op whose same-stage arguments finish after time 0 still finishes within
   // the period minus the register overhead. The pipeliner's schedule must be
   // valid, no schedule may be valid at L - 1, and no valid schedule at L may
-  // need fewer register bits.
+  // need fewer register bits. Every other trial registers the ports: then
+  // every op must also sit in stages 1 .. L - 1.
   const DelayModel m = unit_model();
   std::mt19937_64 rng(11);
   int asap_beaten = 0;  // trials where the all-ASAP schedule is not the minimum
@@ -503,7 +540,8 @@ TEST(Pipeline, RegisterBitsAreTheMinimumOverEveryValidSchedule) {
     add_output(n, "y", pool.back());
     add_output(n, "z", pool[pool.size() - 2 - rng() % 2]);
     const double period = 3.0 + 0.5 * double(rng() % 3), budget = period - 1.0;
-    const PipelineResult r = pipeline_netlist(n, m, period);
+    const bool ports = trial % 2 == 1;
+    const PipelineResult r = pipeline_netlist(n, m, period, ports);
     const int L = r.latency_cycles;
     const std::vector<int> widths = implemented_widths(n);
     const size_t nv = n.values.size();
@@ -521,6 +559,7 @@ TEST(Pipeline, RegisterBitsAreTheMinimumOverEveryValidSchedule) {
       for (size_t i = 0; i < nv; ++i) {
         if (!live[i]) continue;
         if (n.values[i].op == NetOp::Input && st[i] != 0) return -1;
+        if (ports && n.values[i].op != NetOp::Input && (st[i] < 1 || st[i] > lat - 1)) return -1;
         double start = 0;
         for (int a : n.values[i].args) {
           if (st[size_t(a)] > st[i]) return -1;
@@ -564,7 +603,7 @@ TEST(Pipeline, RegisterBitsAreTheMinimumOverEveryValidSchedule) {
     // The all-ASAP schedule: each op in its arguments' latest stage, one later when it does not fit.
     std::vector<double> finish(nv, 0.0);
     for (size_t i : ops) {
-      int s = 0;
+      int s = ports ? 1 : 0;
       for (int a : n.values[i].args) s = std::max(s, live[size_t(a)] ? st[size_t(a)] : 0);
       double start = 0;
       for (int a : n.values[i].args)

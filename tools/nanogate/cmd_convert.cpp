@@ -1,5 +1,5 @@
 // nanogate convert MODEL -o DIR [--backend verilog|vitis] [--config CFG] [--clock-period NS] [--force]
-//   verilog: [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid]
+//   verilog: [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid] [--register-ports]
 //   vitis:   [--strategy Latency|Resource|DA] [--reuse-factor R] [--top NAME] [--part PART]
 //            [--io-type io_parallel] [--dc N]
 // The clock period, part and IO type come from the configuration file's
@@ -33,8 +33,9 @@ int run_verilog(Opts& o, const Config& cfg) {
   if (o.period_opt->count() == 0 && cfg.clock_period_ns) o.p.clock_period_ns = *cfg.clock_period_ns;
   VerilogProject r = convert_to_verilog(o.dir, o.p);
   const auto& t = r.report.at("totals");
-  std::printf("%s/%s: latency %d cycle(s) = %.3g ns at %.3g ns (%s delay model, worst stage %.2f ns%s)\n",
-              o.dir.c_str(), r.verilog_file.c_str(), r.pipeline.latency_cycles, r.pipeline.latency_ns,
+  std::printf("%s/%s: latency %d cycle(s)%s = %.3g ns at %.3g ns (%s delay model, worst stage %.2f ns%s)\n",
+              o.dir.c_str(), r.verilog_file.c_str(), r.pipeline.latency_cycles,
+              o.p.register_ports ? " with registered ports" : "", r.pipeline.latency_ns,
               r.pipeline.clock_period_ns, o.p.family.c_str(), r.pipeline.max_stage_delay_ns,
               r.pipeline.met ? "" : ", period NOT met: one op alone is slower");
   std::printf("  %lld adders (%lld adder bits), ~%lld LUTs estimated, %d register bits; report: %s/report.json\n",
@@ -96,6 +97,8 @@ Command add_convert(CLI::App& app) {
       ->check(CLI::IsMember({"xc7", "xcup", "ice40", "ecp5"}))
       ->capture_default_str();
   sub->add_flag("--no-valid", o->no_valid, "verilog: omit the valid_in / valid_out ports");
+  sub->add_flag("--register-ports", o->p.register_ports,
+                "verilog: register every input and output port (one cycle each, counted in the latency)");
   sub->add_option("--strategy", o->strategy, "vitis: override every layer's Strategy")
       ->check(CLI::IsMember({"Latency", "Resource", "DA"}));
   sub->add_option("--reuse-factor", o->reuse, "vitis: override every layer's ReuseFactor")->check(CLI::PositiveNumber);

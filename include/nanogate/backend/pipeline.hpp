@@ -57,7 +57,7 @@ DelayModel load_delay_model(const std::string& family);
 /// Result of pipelining.
 struct PipelineResult {
   double clock_period_ns = 0;   ///< the target (0 = combinational)
-  int latency_cycles = 0;       ///< = Netlist::latency
+  int latency_cycles = 0;       ///< = Netlist::latency (port registers included)
   double latency_ns = 0;        ///< latency_cycles · clock_period_ns (critical path delay if combinational)
   double max_stage_delay_ns = 0;  ///< worst stage: register overhead + combinational path, ns
   std::vector<double> stage_delay_ns;  ///< per stage, including the register overhead
@@ -84,6 +84,13 @@ struct PipelineResult {
 /// period alone makes `met` false (it still gets a stage of its own). Throws
 /// nanogate::Error for an argument index that does not precede its user or an
 /// output that names a missing value.
-PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double clock_period_ns);
+///
+/// `register_ports` adds a register on every input and every output port, as
+/// da4ml's pipelined RTL has and as timing closure between modules wants:
+/// inputs sit in stage 0 and every op in stages 1 .. latency − 1, so the
+/// latency counts both port registers (at least 2 cycles, also when
+/// clock_period_ns <= 0, where all the logic then sits in stage 1).
+PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double clock_period_ns,
+                                 bool register_ports = false);
 
 }  // namespace nanogate

@@ -29,6 +29,7 @@ struct VerilogProjectOptions {
   int dc = 2;                    ///< CMVM delay constraint (LowerOptions::dc)
   std::string family = "xc7";    ///< delay model and Yosys flow: xc7, xcup, ice40, ecp5
   bool valid = true;             ///< valid_in / valid_out ports
+  bool register_ports = false;   ///< a register on every input and output port (pipeline_netlist)
   bool force = false;            ///< overwrite a non-empty folder not written by nanogate
 };
 

@@ -65,7 +65,8 @@ void timing_pairs(const Netlist& n, const std::vector<double>& delay, double bud
 
 std::optional<std::vector<int>> min_register_stages(const Netlist& n, const std::vector<double>& delay,
                                                     const std::vector<int>& widths, const std::vector<bool>& live,
-                                                    int latency, double budget) {
+                                                    int latency, int first_op_stage, int last_op_stage,
+                                                    double budget) {
   using Graph = lemon::SmartDigraph;
   const int nv = int(n.values.size());
   // Flow-graph nodes: 0 = reference (stage 0), 1 + 2k = s(v), 2 + 2k = m(v)
@@ -84,8 +85,9 @@ std::optional<std::vector<int>> min_register_stages(const Netlist& n, const std:
   for (int i = 0; i < nv; ++i) {
     if (slot[size_t(i)] < 0) continue;
     const NetValue& v = n.values[size_t(i)];
-    gaps.push_back({0, s_node(i), 0});                                  // s(v) >= 0
-    gaps.push_back({s_node(i), 0, v.op == NetOp::Input ? 0 : -L});      // s(v) <= 0 (input) or L
+    const bool input = v.op == NetOp::Input;
+    gaps.push_back({0, s_node(i), input ? 0 : first_op_stage});        // s(v) >= 0 (input) or the first op stage
+    gaps.push_back({s_node(i), 0, input ? 0 : -int64_t(last_op_stage)});  // s(v) <= 0 (input) or the last op stage
     gaps.push_back({s_node(i), m_node(i), 0});                          // m(v) >= s(v)
     for (int a : v.args) {
       if (!registered(n.values[size_t(a)])) continue;

@@ -2,9 +2,9 @@
 // (internal to the pipelining pass, pipeline.cpp).
 //
 // The problem. Every live, non-constant netlist value v gets a stage
-// s(v) in [0, L]; a value consumed d stages after its own passes through d
-// registers of its implemented width w(v), shared by all its consumers, so
-// the register bits are
+// s(v) in [0, L] (ops possibly in a narrower range); a value consumed d
+// stages after its own passes through d registers of its implemented width
+// w(v), shared by all its consumers, so the register bits are
 //     sum_v w(v) * (m(v) - s(v)),  m(v) = max(s(c) for consumers c; L if v is an output).
 // Constraints: inputs sit in stage 0; s(a) <= s(v) for every argument a of v;
 // outputs are read at stage L; and within a stage every chain of ops fits the
@@ -37,9 +37,12 @@ namespace nanogate::verilog_detail {
 
 /// Stages (index-aligned with n.values) that minimise the register bits at
 /// latency `latency` (cycles, >= 1) under the constraints of the file
-/// comment. `delay` is each value's combinational delay (ns), `widths` its
-/// implemented width (bits), `live` whether an output depends on it; `budget`
-/// is the clock period minus the register overhead (ns). Constants get stage
+/// comment, every op (non-input, non-constant value) in a stage from
+/// `first_op_stage` to `last_op_stage` (0 and `latency`, or 1 and
+/// `latency` − 1 with registered ports). `delay` is each value's
+/// combinational delay (ns), `widths` its implemented width (bits), `live`
+/// whether an output depends on it; `budget` is the clock period minus the
+/// register overhead (ns). Constants get stage
 /// 0 and are never registered; values no output depends on are placed after
 /// their arguments. Returns nullopt when no stage assignment meets the
 /// constraints at this latency (never the case at the ASAP schedule's
@@ -48,6 +51,7 @@ namespace nanogate::verilog_detail {
 /// caller checks both).
 std::optional<std::vector<int>> min_register_stages(const Netlist& n, const std::vector<double>& delay,
                                                     const std::vector<int>& widths, const std::vector<bool>& live,
-                                                    int latency, double budget);
+                                                    int latency, int first_op_stage, int last_op_stage,
+                                                    double budget);
 
 }  // namespace nanogate::verilog_detail

@@ -181,7 +181,7 @@ void cost(const Netlist& n, const std::vector<double>& delay, const std::vector<
 
 }  // namespace
 
-PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double clock_period_ns) {
+PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double clock_period_ns, bool register_ports) {
   const int nv = int(n.values.size());
   const double overhead = model.clk_to_q_ns + model.setup_ns;
   const bool pipelined = clock_period_ns > 0;
@@ -208,12 +208,14 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
 
   // ASAP: each value in the latest stage of its arguments while its path
   // delay fits the budget, else at the start of the next stage.
+  // With registered ports, ops start in stage 1 (after the input registers).
+  const int first_op_stage = register_ports ? 1 : 0;
   Schedule asap;
   asap.stage.assign(size_t(nv), 0);
   std::vector<double> finish(size_t(nv), 0.0);
   for (int i = 0; i < nv; ++i) {
     if (fixed(i)) continue;
-    int s = 0;
+    int s = first_op_stage;
     for (int a : n.values[size_t(i)].args)
       if (n.values[size_t(a)].op != NetOp::Const) s = std::max(s, asap.stage[size_t(a)]);
     double start = 0;
@@ -231,13 +233,16 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
     for (const auto& p : n.outputs)
       for (int j : p.values)
         if (n.values.at(size_t(j)).op != NetOp::Const) latency = std::max(latency, asap.stage[size_t(j)]);
+  if (register_ports) latency = std::max(latency, first_op_stage) + 1;  // the output registers
   cost(n, delay, widths, live, latency, asap);
   Schedule best = asap;
 
   // At that latency, the stages with the fewest register bits
   // (min_registers.hpp); ASAP stays when the solver finds nothing better.
-  if (pipelined && latency > 0)
-    if (auto stages = verilog_detail::min_register_stages(n, delay, widths, live, latency, budget)) {
+  const int last_op_stage = register_ports ? latency - 1 : latency;
+  if (pipelined && last_op_stage > first_op_stage)
+    if (auto stages = verilog_detail::min_register_stages(n, delay, widths, live, latency, first_op_stage,
+                                                          last_op_stage, budget)) {
       Schedule fewest;
       fewest.stage = std::move(*stages);
       cost(n, delay, widths, live, latency, fewest);

@@ -176,7 +176,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   Netlist n = lower_to_netlist(model, lo);
   n.verify();
   VerilogProject p;
-  p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns);
+  p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns, o.register_ports);
   // A product of two variables is one Mul op, which no register can split: when
   // one misses the period, the products become shift-and-add rows instead
   // (LowerOptions::expand_products), kept if that meets the period or comes closer.
@@ -186,7 +186,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
     le.expand_products = true;
     Netlist e = lower_to_netlist(model, le);
     e.verify();
-    const PipelineResult pe = pipeline_netlist(e, delays, o.clock_period_ns);
+    const PipelineResult pe = pipeline_netlist(e, delays, o.clock_period_ns, o.register_ports);
     if (pe.met || pe.max_stage_delay_ns < p.pipeline.max_stage_delay_ns) {
       n = std::move(e);
       lo = le;
@@ -228,7 +228,8 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
                                                  : nlohmann::ordered_json(fs::absolute(o.config_path).lexically_normal().string())},
                 {"config_copy", config_copy.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(config_copy)}};
   j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"family", o.family},
-                  {"valid", o.valid},                     {"strip_final_softmax", lo.strip_final_softmax},
+                  {"valid", o.valid},                     {"register_ports", o.register_ports},
+                  {"strip_final_softmax", lo.strip_final_softmax},
                   {"expand_products", lo.expand_products}};
   auto ps = [](double ns) { return std::round(ns * 1000.0) / 1000.0; };  // report ns to the ps
   std::vector<double> stages;
