@@ -60,10 +60,12 @@ class Firmware:
 
     Attributes: config (the configuration used), backend ('verilog' or
     'vitis'), output_dir, clock_period (ns), family (FPGA family of the delay
-    model and Yosys flow).
+    model and Yosys flow), register_ports (Verilog: a register on every input
+    and output port, one cycle each, counted in the latency).
     """
 
-    def __init__(self, compiled, model_data, source, config, backend, output_dir, clock_period, family="xc7"):
+    def __init__(self, compiled, model_data, source, config, backend, output_dir, clock_period, family="xc7",
+                 register_ports=False):
         self._m = compiled
         self._data = model_data
         self.source = source
@@ -72,6 +74,7 @@ class Firmware:
         self.output_dir = str(output_dir) if output_dir is not None else "nanogate_prj"
         self.clock_period = clock_period
         self.family = family
+        self.register_ports = bool(register_ports)
         self._written = False
 
     # ---- the project --------------------------------------------------------------------------------------
@@ -97,7 +100,8 @@ class Firmware:
         model_path, config_path = self._inputs_on_disk()
         period = 5.0 if self.clock_period is None else float(self.clock_period)
         if self.backend == "verilog":
-            _nanogate.write_verilog(self.output_dir, model_path, config_path, period, 2, self.family, True, force)
+            _nanogate.write_verilog(self.output_dir, model_path, config_path, period, 2, self.family, True,
+                                    self.register_ports, force)
         else:
             d = Path(self.output_dir)
             if d.exists() and any(d.iterdir()) and not (d / "nanogate_project.json").exists() and not force:
@@ -211,7 +215,7 @@ class Firmware:
 
 
 def convert(model, config=None, backend="verilog", output_dir=None, clock_period=None, input_shape=None,
-            family="xc7"):
+            family="xc7", register_ports=False):
     """Compiles a model to a Firmware object.
 
     model: a path, an onnx.ModelProto, serialized bytes, or a torch.nn.Module
@@ -221,9 +225,14 @@ def convert(model, config=None, backend="verilog", output_dir=None, clock_period
     backend: 'verilog' or 'vitis'. clock_period: ns (default 5, or the
     config's ClockPeriod). output_dir: where write() puts the project
     (default ./nanogate_prj). family: xc7, xcup, ice40 or ecp5.
-    Raises NanogateError (file, node, reason) for anything the core refuses.
+    register_ports (backend 'verilog' only): a register on every input and
+    output port, one cycle each, counted in the latency (as da4ml's RTL has).
+    Raises ValueError for an unknown backend or register_ports with 'vitis';
+    raises NanogateError (file, node, reason) for anything the core refuses.
     """
     if backend not in ("verilog", "vitis"):
         raise ValueError(f"backend must be 'verilog' or 'vitis', not {backend!r}")
+    if register_ports and backend != "verilog":
+        raise ValueError("register_ports is a Verilog option (backend='verilog')")
     compiled, data, source = _compile(model, config, input_shape)
-    return Firmware(compiled, data, source, config, backend, output_dir, clock_period, family)
+    return Firmware(compiled, data, source, config, backend, output_dir, clock_period, family, register_ports)

@@ -182,7 +182,7 @@ NB_MODULE(_nanogate, m) {
   m.def(
       "write_verilog",
       [](const std::string& dir, const std::string& model_path, const std::string& config_path, double clock_period,
-         int dc, const std::string& family, bool valid, bool force) {
+         int dc, const std::string& family, bool valid, bool register_ports, bool force) {
         nanogate::VerilogProjectOptions o;
         o.model_path = model_path;
         o.config_path = config_path;
@@ -190,11 +190,13 @@ NB_MODULE(_nanogate, m) {
         o.dc = dc;
         o.family = family;
         o.valid = valid;
+        o.register_ports = register_ports;
         o.force = force;
         nb::gil_scoped_release release;
         return nanogate::convert_to_verilog(dir, o).report.dump();
       },
-      "dir"_a, "model_path"_a, "config_path"_a, "clock_period"_a, "dc"_a, "family"_a, "valid"_a, "force"_a,
+      "dir"_a, "model_path"_a, "config_path"_a, "clock_period"_a, "dc"_a, "family"_a, "valid"_a, "register_ports"_a,
+      "force"_a,
       "Writes the Verilog project (RTL, Verilator harness, Yosys script, report.json); returns report.json's text.");
   m.def(
       "verify_verilog",

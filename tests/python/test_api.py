@@ -160,6 +160,23 @@ def test_firmware_project_write_verify_synth(tmp_path):
     assert s["dsps"] == 0  # shift-and-add: no DSP
 
 
+def test_register_ports_add_two_cycles_and_stay_bit_exact(tmp_path):
+    """register_ports=True: the same model two cycles longer (an input and an
+    output register), recorded in report.json, still bit-exact under Verilator."""
+    bare = nanogate.convert(brevitas_mlp(), input_shape=(12,), output_dir=tmp_path / "bare", clock_period=4.0)
+    bare.write()
+    fw = nanogate.convert(brevitas_mlp(), input_shape=(12,), output_dir=tmp_path / "ports", clock_period=4.0,
+                          register_ports=True)
+    fw.write()
+    rep, rep0 = fw.report(), bare.report()
+    assert rep["options"]["register_ports"] is True and rep0["options"]["register_ports"] is False
+    assert rep["latency"]["cycles"] == rep0["latency"]["cycles"] + 2
+    v = fw.verify(1000)
+    assert v["bit_exact"] and v["latency"] == rep["latency"]["cycles"]
+    with pytest.raises(ValueError, match="register_ports"):
+        nanogate.convert(brevitas_mlp(), input_shape=(12,), backend="vitis", register_ports=True)
+
+
 def test_firmware_hls_project_csim_and_build(tmp_path):
     fw = nanogate.convert(brevitas_mlp(), input_shape=(12,), backend="vitis", output_dir=tmp_path / "hls")
     fw.write()
