@@ -32,8 +32,11 @@ two designs are shown to compute the same function.
 
 Semantics differences (da4ml's quantizers know TRN and RND only): where the
 model rounds RND_CONV (ties to even: jet's activation Quant, AXOL1TL's input
-and mu casts) da4ml's design rounds RND (ties up); the emulate cross-check
-reports how many events differ. TFC_2W2A (59k weights) gets matrix rows only:
+and mu casts) da4ml's design rounds RND (ties up). The synthesized designs keep
+the model's rounding; the emulate cross-check switches nanogate's to da4ml's
+(configured casts RND, unsigned activation Quants HALF_UP; AXOL1TL's inputs
+avoid its input cast's ties), so it compares the networks, not the tie rule.
+TFC_2W2A (59k weights) gets matrix rows only:
 its whole design exceeds the time budget (DESIGN.md: ~40 s per 1,000 weights
 on this flow, ~40 min per tool).
 """
@@ -421,14 +424,40 @@ def da4ml_design(args, name, builder, cycles, ys_template, work):
     return res, comb
 
 
+def ties_up_model(src, dst):
+    """A copy of a QONNX model whose unsigned activation Quants (input not an initializer) round HALF_UP
+    instead of ROUND (ties to even): on non-negative values that is da4ml's RND (ties up). Weight Quants
+    and signed activation Quants are left as they are. Returns whether anything changed."""
+    import onnx
+
+    m = onnx.load(str(src))
+    consts = {t.name for t in m.graph.initializer}
+    changed = False
+    for n in m.graph.node:
+        if n.op_type != 'Quant' or n.input[0] in consts:
+            continue
+        a = {x.name: x for x in n.attribute}
+        if a.get('signed') is not None and a['signed'].i == 0 and a.get('rounding_mode') is not None \
+                and a['rounding_mode'].s.upper() in (b'ROUND', b'HALF_EVEN'):
+            a['rounding_mode'].s = b'HALF_UP'
+            changed = True
+    if changed:
+        onnx.save(m, str(dst))
+    return changed
+
+
 def cross_check(args, model, config, comb, x, work, name):
     """da4ml's design (its interpreter) vs `nanogate emulate` on the same inputs: events with all outputs equal.
-    nanogate's configured RND_CONV casts are switched to RND (da4ml's rounding) for this check; RND_CONV
-    from QONNX Quant nodes (jet activations, AXOL1TL's input cast) stays, so ties can still differ."""
+    nanogate's rounding is switched to da4ml's for this check: configured RND_CONV casts become RND, and
+    unsigned activation Quants of the model round HALF_UP (= ties up on non-negative values; jet's
+    activations). A signed activation Quant with ROUND (AXOL1TL's input cast) stays: the inputs avoid its ties."""
     if config:
         rnd_cfg = work / f'config_rnd_{name}.json'
         rnd_cfg.write_text(Path(config).read_text().replace('RND_CONV', 'RND'))
         config = rnd_cfg
+    up = work / f'ties_up_{name}.onnx'
+    if ties_up_model(model, up):
+        model = up
     np.save(work / f'x_{name}.npy', x)
     cmd = [args.nanogate, 'emulate', model, '--input', work / f'x_{name}.npy', '--output', work / f'y_{name}.npy',
            '--force']
