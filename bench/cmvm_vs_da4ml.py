@@ -48,12 +48,15 @@ def da4ml_metrics(W, lo, hi, dc, repeat):
 
     qint = [(float(lo[i]), float(hi[i]), 1.0) for i in range(W.shape[0])]
     kw = {} if dc < 0 else {'hard_dc': dc}
+    # C order: da4ml 0.6.0's solve reads the buffer of a non-contiguous array (e.g. a transposed
+    # view) as if it were C-contiguous, and then solves a different matrix.
+    Wf = np.ascontiguousarray(W, dtype=np.float32)
     best, sol = math.inf, None
     for _ in range(repeat):
         t = time.perf_counter()
-        sol = solve(W.astype(np.float32), qintervals=qint, **kw)
+        sol = solve(Wf, qintervals=qint, **kw)
         best = min(best, time.perf_counter() - t)
-    assert np.array_equal(sol.kernel, W.astype(np.float32)), 'da4ml solution is not exact'
+    assert np.array_equal(sol.kernel, Wf), 'da4ml solution is not exact'
     adders, bits = 0, 0
     for st in sol.solutions:
         for op in st.ops:
