@@ -94,7 +94,7 @@ std::optional<std::vector<int>> min_register_stages(const Netlist& n, const std:
       gaps.push_back({s_node(a), s_node(i), 0});  // s(v) >= s(a)
       gaps.push_back({s_node(i), m_node(a), 0});  // m(a) >= s(v)
     }
-    if (v.op == NetOp::Input) continue;
+    if (input) continue;
     pairs.clear();
     timing_pairs(n, delay, budget, i, dist, touched, pairs);
     for (int u : pairs) gaps.push_back({s_node(u), s_node(i), 1});
