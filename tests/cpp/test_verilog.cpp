@@ -545,11 +545,7 @@ TEST(Pipeline, RegisterBitsAreTheMinimumOverEveryValidSchedule) {
     const int L = r.latency_cycles;
     const std::vector<int> widths = implemented_widths(n);
     const size_t nv = n.values.size();
-    std::vector<bool> live(nv, false);
-    for (const auto& p : n.outputs) live[size_t(p.values[0])] = true;
-    for (size_t i = nv; i-- > 0;)
-      if (live[i])
-        for (int a : n.values[i].args) live[size_t(a)] = true;
+    const std::vector<bool> live = live_values(n);
     std::vector<double> delay(nv);
     for (size_t i = 0; i < nv; ++i) delay[i] = m.delay_ns(n, int(i), &widths);
     // Register bits of schedule `st` at latency `lat`, or -1 when it is not valid.
