@@ -17,10 +17,12 @@ struct Model {
   Config config;
 };
 
-/// Runs the pipeline: load_onnx → fold_constants → fold_input_preprocessing
-/// → lower_layers → infer_precision(cfg). Throws nanogate::Error naming the
-/// file, node and reason for anything it cannot compile.
-Model compile_model(const std::string& onnx_path, const Config& cfg = Config{});
+/// Runs the pipeline: load_model_file (ONNX/QONNX or Keras, by content) →
+/// fold_constants → fold_input_preprocessing → lower_layers →
+/// infer_precision(cfg). `weights` is the weights HDF5 of a Keras JSON
+/// architecture ("" = `<stem>_weights.h5` beside it). Throws nanogate::Error
+/// naming the file, node and reason for anything it cannot compile.
+Model compile_model(const std::string& model_path, const Config& cfg = Config{}, const std::string& weights = "");
 
 /// As above on an already loaded ONNX-level graph.
 Model compile_graph(Graph g, const Config& cfg = Config{});

@@ -1,7 +1,7 @@
 // nanogate — the compile pipeline (include/nanogate/model.hpp).
 #include "nanogate/model.hpp"
 
-#include "nanogate/frontend/onnx.hpp"
+#include "nanogate/frontend/keras.hpp"
 #include "nanogate/passes/passes.hpp"
 
 namespace nanogate {
@@ -19,6 +19,8 @@ Model compile_graph(Graph g, const Config& cfg) {
   return m;
 }
 
-Model compile_model(const std::string& path, const Config& cfg) { return compile_graph(load_onnx(path), cfg); }
+Model compile_model(const std::string& path, const Config& cfg, const std::string& weights) {
+  return compile_graph(load_model_file(path, weights), cfg);
+}
 
 }  // namespace nanogate

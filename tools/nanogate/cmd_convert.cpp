@@ -52,9 +52,10 @@ int run_vitis(Opts& o, const Config& cfg) {
       !o.p.force)
     throw Error(o.dir, "folder is not empty and was not written by nanogate; pass --force to write into it");
   auto t0 = std::chrono::steady_clock::now();
-  Model m = load_model(o.p.model_path, o.p.config_path);
+  Model m = load_model(o.p.model_path, o.p.config_path, o.p.weights_path);
   HlsOptions h;
   h.model_path = o.p.model_path;
+  h.weights_path = o.p.weights_path;
   h.config_path = o.p.config_path;
   h.top = o.top;
   h.clock_period_ns = o.period_opt->count() ? o.p.clock_period_ns : cfg.clock_period_ns.value_or(h.clock_period_ns);
@@ -84,7 +85,7 @@ Command add_convert(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("convert", "compile a model to firmware: Verilog RTL (+ Verilator harness, Yosys "
                                             "script, report) or a Vitis HLS C++ project");
-  sub->add_option("MODEL", o->p.model_path, "ONNX / QONNX model file")->required();
+  add_model_options(sub, o->p.model_path, o->p.weights_path);
   sub->add_option("--output,-o", o->dir, "output folder")->required();
   sub->add_option("--backend", o->backend, "backend: verilog or vitis")
       ->check(CLI::IsMember({"verilog", "vitis"}))

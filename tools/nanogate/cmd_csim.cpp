@@ -38,7 +38,7 @@ int run(const Opts& o) {
   nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
   if (j.is_discarded()) throw Error(meta.string(), "unreadable project description");
   std::string model_path = j.value("model", ""), config_path = j.value("config", "");
-  Model m = load_model(model_path, config_path);
+  Model m = load_model(model_path, config_path, j.value("weights", ""));
   Emulator emu(m);
   auto ports = emu.firmware_inputs();
   int64_t n_in = 0;

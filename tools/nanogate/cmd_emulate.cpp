@@ -15,7 +15,7 @@ namespace nanogate::cli {
 
 namespace {
 struct Opts {
-  std::string model, config, in, out;
+  std::string model, config, weights, in, out;
   bool float_mode = false, raw = false, force = false;
   std::vector<std::string> tensors;
 };
@@ -23,7 +23,7 @@ struct Opts {
 int run(const Opts& o) {
   if (std::filesystem::exists(o.out) && !o.force) throw Error(o.out, "output file exists; pass --force to overwrite it");
   if (o.raw && o.float_mode) throw Error(o.out, "--raw needs fixed-point mode (drop --float)");
-  Model m = load_model(o.model, o.config);
+  Model m = load_model(o.model, o.config, o.weights);
   Table x = read_table(o.in);
   Emulator emu(m, o.float_mode);
   if (x.cols != emu.input_size())
@@ -65,7 +65,7 @@ int run(const Opts& o) {
 Command add_emulate(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("emulate", "bit-exact fixed-point emulation of a batch of events");
-  sub->add_option("MODEL", o->model, "ONNX / QONNX model file")->required();
+  add_model_options(sub, o->model, o->weights);
   sub->add_option("--input,-i", o->in, "input events (.npy or .csv, one event per row, flattened)")->required();
   sub->add_option("--output,-o", o->out, "output file (.npy or .csv)")->required();
   sub->add_option("--config,-c", o->config, "precision configuration (.json/.yaml)");

@@ -7,22 +7,28 @@
 
 namespace nanogate::cli {
 
-Model load_model(const std::string& model, const std::string& config) {
+Model load_model(const std::string& model, const std::string& config, const std::string& weights) {
   Config cfg;
   if (!config.empty()) cfg = load_config(config);
-  return compile_model(model, cfg);
+  return compile_model(model, cfg, weights);
+}
+
+void add_model_options(CLI::App* sub, std::string& model, std::string& weights) {
+  sub->add_option("MODEL", model, "model file: ONNX / QONNX, Keras 3 .keras, Keras 2 .h5, or Keras JSON (+ weights)")
+      ->required();
+  sub->add_option("--weights", weights, "weights HDF5 of a Keras JSON model (default: <stem>_weights.h5 beside it)");
 }
 
 Command add_inspect(CLI::App& app) {
   struct Opts {
-    std::string model, config;
+    std::string model, config, weights;
   };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("inspect", "one row per layer: shapes, types, parameters, zero weights");
-  sub->add_option("MODEL", o->model, "ONNX / QONNX model file")->required();
+  add_model_options(sub, o->model, o->weights);
   sub->add_option("--config,-c", o->config, "precision configuration (.json/.yaml)");
   return {sub, [o] {
-            std::cout << format_inspect(load_model(o->model, o->config));
+            std::cout << format_inspect(load_model(o->model, o->config, o->weights));
             return 0;
           }};
 }

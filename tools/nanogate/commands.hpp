@@ -16,8 +16,13 @@ struct Command {
   std::function<int()> run;
 };
 
-/// Loads MODEL with the optional configuration file CFG ("" = defaults).
-Model load_model(const std::string& model, const std::string& config);
+/// Loads MODEL (ONNX/QONNX or Keras, detected from the content) with the
+/// optional configuration file CFG ("" = defaults) and, for a Keras JSON
+/// architecture, its weights HDF5 WEIGHTS ("" = `<stem>_weights.h5` beside it).
+Model load_model(const std::string& model, const std::string& config, const std::string& weights = "");
+
+/// The MODEL positional and --weights options every model-reading command has.
+void add_model_options(CLI::App* sub, std::string& model, std::string& weights);
 
 Command add_inspect(CLI::App& app);
 Command add_emulate(CLI::App& app);

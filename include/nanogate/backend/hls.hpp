@@ -54,6 +54,7 @@ struct HlsOptions {
   int da_dc = 2;                           ///< DA: CMVM delay constraint (see cmvm::CmvmOptions::dc)
   std::string model_path;                  ///< recorded in nanogate_project.json (for csim)
   std::string config_path;                 ///< recorded in nanogate_project.json (for csim)
+  std::string weights_path;                ///< Keras JSON weights, recorded likewise ("" = beside the model)
 };
 
 /// What write_hls_project produced.

@@ -25,6 +25,7 @@ namespace nanogate {
 struct VerilogProjectOptions {
   std::string model_path;        ///< the model file (copied into DIR/model/)
   std::string config_path;       ///< precision configuration ("" = none; copied)
+  std::string weights_path;      ///< weights HDF5 of a Keras JSON model ("" = beside it; copied)
   double clock_period_ns = 5.0;  ///< pipelining target (<= 0: combinational)
   int dc = 2;                    ///< CMVM delay constraint (LowerOptions::dc)
   std::string family = "xc7";    ///< delay model and Yosys flow: xc7, xcup, ice40, ecp5

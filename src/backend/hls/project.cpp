@@ -277,6 +277,7 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
   j["top"] = top;
   j["model"] = fs::absolute(o.model_path.empty() ? src : o.model_path).string();
   j["config"] = o.config_path.empty() ? "" : fs::absolute(o.config_path).string();
+  j["weights"] = o.weights_path.empty() ? "" : fs::absolute(o.weights_path).string();
   j["io_type"] = o.io_type;
   j["strategy"] = o.strategy ? *o.strategy : "";
   j["reuse_factor"] = o.reuse_factor ? *o.reuse_factor : 0;

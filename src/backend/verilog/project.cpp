@@ -13,6 +13,7 @@
 #include "nanogate/emulate/emulator.hpp"
 #include "nanogate/emulate/test_vectors.hpp"
 #include "nanogate/error.hpp"
+#include "nanogate/frontend/keras.hpp"
 #include "nanogate/io/table.hpp"
 #include "nanogate/model.hpp"
 #include "nanogate/netlist/demand.hpp"
@@ -105,10 +106,10 @@ bool written_by_nanogate(const fs::path& dir) {
   }
 }
 
-Model compile(const std::string& model_path, const std::string& config_path) {
+Model compile(const std::string& model_path, const std::string& config_path, const std::string& weights = "") {
   Config cfg;
   if (!config_path.empty()) cfg = load_config(config_path);
-  return compile_model(model_path, cfg);
+  return compile_model(model_path, cfg, weights);
 }
 
 }  // namespace
@@ -170,7 +171,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   }
   const report::Family family = report::parse_family(o.family);
   const DelayModel delays = load_delay_model(o.family);
-  Model model = compile(o.model_path, o.config_path);
+  Model model = compile(o.model_path, o.config_path, o.weights_path);
   LowerOptions lo;
   lo.dc = o.dc;
   Netlist n = lower_to_netlist(model, lo);
@@ -207,6 +208,14 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   const std::string model_copy = "model/" + fs::path(o.model_path).filename().string();
   fs::copy_file(o.model_path, d / model_copy, fs::copy_options::overwrite_existing, ec);
   if (ec) throw Error(o.model_path, "cannot copy the model into " + dir + ": " + ec.message());
+  if (detect_model_kind(o.model_path) == ModelKind::KerasJson) {  // its weights, under the name load_keras looks for
+    const fs::path src = o.weights_path.empty()
+                             ? fs::path(o.model_path).parent_path() / (fs::path(o.model_path).stem().string() + "_weights.h5")
+                             : fs::path(o.weights_path);
+    fs::copy_file(src, d / "model" / (fs::path(o.model_path).stem().string() + "_weights.h5"),
+                  fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(src.string(), "cannot copy the weights into " + dir + ": " + ec.message());
+  }
   std::string config_copy;
   if (!o.config_path.empty()) {
     config_copy = "model/config" + fs::path(o.config_path).extension().string();

@@ -1,0 +1,67 @@
+// nanogate — translating Keras layers into ONNX-level layer-graph nodes.
+// Private to the frontend. Keras tensors are channels-last; Dense acts on the
+// last axis as ONNX MatMul does, so no layout change is needed for the layers
+// read today. Every layer's final output tensor is named after the layer
+// (a layer called more than once: "<layer>:<call>"), so `--tensor fc1` and
+// the configuration's LayerName use Keras names, as in hls4ml.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "frontend/keras/keras_file.hpp"
+#include "nanogate/graph.hpp"
+
+namespace nanogate::keras {
+
+/// Appends nodes and constants to the graph being built.
+struct Builder {
+  Graph& g;
+  const Model& model;
+
+  [[noreturn]] void fail(const Layer& l, const std::string& why) const;
+  /// A constant tensor; the name is made unique.
+  std::string constant(const std::string& name, Shape shape, std::vector<double> values);
+  /// A node with one output tensor named `out` (made unique) of per-event
+  /// shape `shape` (the frontend's own shape tracking, for the layers'
+  /// checks; fold_constants infers and checks it again). Node names are made
+  /// unique too. Returns the output tensor's name.
+  std::string node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
+                   std::map<std::string, Attr> attrs, const std::string& out, Shape shape);
+  /// A QONNX Quant node (domain qonnx.custom_op.general): scale, zero point 0,
+  /// bit width; marks the graph quantized.
+  std::string quant(const std::string& name, const std::string& x, double scale, int bits, bool is_signed, bool narrow,
+                    const std::string& out, const std::string& rounding = "ROUND");
+  /// Per-event shape of a tensor built so far.
+  const Shape& shape(const std::string& t) const { return g.tensor(t).shape; }
+
+  /// The layer's i-th variable with the expected shape; fails naming the
+  /// layer when it is missing or has another shape. `what` names it ("kernel").
+  const h5::Dataset& weight(const Layer& l, size_t i, const std::string& what, const Shape& expect) const;
+  /// Keras activation name → a node `node_name` applied to x ("linear" is
+  /// the identity); the result is named `out`. Fails for activations the
+  /// graph has no op for.
+  std::string activation(const Layer& l, const std::string& act, const std::string& x, const std::string& out,
+                         const std::string& node_name);
+};
+
+/// Translates one call of a layer: its input tensors → its output tensors.
+/// `out` is the name to give the (first) output tensor.
+using LayerFn = std::vector<std::string> (*)(Builder&, const Layer&, const std::vector<std::string>& inputs,
+                                             const std::string& out);
+
+/// Keras core layers (keras_layers.cpp): InputLayer is handled by the graph
+/// walk; Dense, Activation, ReLU, LeakyReLU, Softmax, BatchNormalization,
+/// Dropout, Flatten, Reshape, Permute, Add, Subtract, Multiply, Average,
+/// Concatenate.
+const std::map<std::string, LayerFn>& core_layers();
+/// QKeras layers (qkeras.cpp): QDense, QActivation.
+const std::map<std::string, LayerFn>& qkeras_layers();
+
+/// Keras' `axis` of a per-event tensor of rank r (batch included in Keras'
+/// numbering: axis 1 is the first per-event axis; negative counts from the
+/// end) → ONNX axis with the batch (same numbering), validated.
+int64_t keras_axis(const Builder& b, const Layer& l, int64_t axis, size_t event_rank);
+
+}  // namespace nanogate::keras
