@@ -8,14 +8,30 @@ from pathlib import Path
 import numpy as np
 
 from . import _nanogate
-from .model_source import model_bytes
+from .model_source import _is_keras_model, is_keras_file, model_bytes, save_keras
 
 _ROLES = ("weight", "bias", "accum", "result")
 
 
-def _compile(model, config, input_shape):
-    data, source = model_bytes(model, input_shape)
+class _KerasFile:
+    """A Keras model file (and the weights HDF5 of a JSON architecture) that
+    the core reads by path."""
+
+    def __init__(self, path, weights=None):
+        self.path, self.weights = str(path), (str(weights) if weights else "")
+
+
+def _compile(model, config, input_shape, weights=None):
+    """(compiled core model, ONNX bytes or a _KerasFile, a name for messages)."""
     text = None if config is None else json.dumps(config)
+    if _is_keras_model(model):
+        model = save_keras(model)
+    if isinstance(model, (str, Path)) and Path(model).is_file() and is_keras_file(model):
+        kf = _KerasFile(model, weights)
+        return _nanogate.compile_file(kf.path, kf.weights, text, False, "<config dict>"), kf, str(model)
+    if weights:
+        raise ValueError("weights= applies to a Keras JSON architecture file")
+    data, source = model_bytes(model, input_shape)
     return _nanogate.compile(data, source, text, False, "<config dict>"), data, source
 
 
@@ -83,8 +99,16 @@ class Firmware:
         backends copy them into it, so the project is self-contained)."""
         base = Path(self.output_dir).resolve()
         base.parent.mkdir(parents=True, exist_ok=True)
-        model_path = base.parent / (base.name + ".model.onnx")
-        model_path.write_bytes(self._data)
+        if isinstance(self._data, _KerasFile):  # the Keras file as it is, weights beside it by the default name
+            src = Path(self._data.path)
+            model_path = base.parent / (base.name + ".model" + (src.suffix or ".keras"))
+            shutil.copyfile(src, model_path)
+            if self._data.weights or src.suffix == ".json":
+                w = Path(self._data.weights) if self._data.weights else src.parent / (src.stem + "_weights.h5")
+                shutil.copyfile(w, base.parent / (model_path.stem + "_weights.h5"))
+        else:
+            model_path = base.parent / (base.name + ".model.onnx")
+            model_path.write_bytes(self._data)
         config_path = ""
         if self.config is not None:
             cp = base.parent / (base.name + ".config.json")
@@ -215,10 +239,13 @@ class Firmware:
 
 
 def convert(model, config=None, backend="verilog", output_dir=None, clock_period=None, input_shape=None,
-            family="xc7", register_ports=False):
+            family="xc7", register_ports=False, weights=None):
     """Compiles a model to a Firmware object.
 
-    model: a path, an onnx.ModelProto, serialized bytes, or a torch.nn.Module
+    model: a path (ONNX/QONNX, Keras 3 .keras, Keras 2 .h5, or a Keras JSON
+    architecture whose weights HDF5 is `weights` or <stem>_weights.h5 beside
+    it), an onnx.ModelProto, serialized bytes, a keras.Model (saved to a
+    temporary .keras and read by the same C++ reader), or a torch.nn.Module
     (exported internally: Brevitas modules through Brevitas' QONNX export,
     others through torch.onnx; input_shape gives one event's shape).
     config: a dict like the CLI's config file (see config_from_model), or None.
@@ -234,5 +261,5 @@ def convert(model, config=None, backend="verilog", output_dir=None, clock_period
         raise ValueError(f"backend must be 'verilog' or 'vitis', not {backend!r}")
     if register_ports and backend != "verilog":
         raise ValueError("register_ports is a Verilog option (backend='verilog')")
-    compiled, data, source = _compile(model, config, input_shape)
+    compiled, data, source = _compile(model, config, input_shape, weights)
     return Firmware(compiled, data, source, config, backend, output_dir, clock_period, family, register_ports)

@@ -1,5 +1,6 @@
-"""Turning what a user hands to nanogate (a path, an onnx.ModelProto, bytes, or a
-torch.nn.Module) into serialized ONNX/QONNX bytes for the C++ core."""
+"""Turning what a user hands to nanogate (a path, an onnx.ModelProto, bytes, a
+torch.nn.Module or a keras.Model) into what the C++ core reads: serialized
+ONNX/QONNX bytes, or a Keras model file (read by the core's Keras frontend)."""
 import os
 import tempfile
 from pathlib import Path
@@ -38,6 +39,34 @@ def _export_torch(module, input_shape):
         module.train(was_training)
 
 
+_HDF5 = b"\x89HDF\r\n\x1a\n"
+
+
+def is_keras_file(path) -> bool:
+    """True when the file's content is a Keras model (.keras zip, HDF5, or a
+    Keras JSON architecture), as the C++ core detects it."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"PK\x03\x04") or head.startswith(_HDF5):
+        return True
+    text = head.lstrip()
+    return text.startswith(b"{") and b'"class_name"' in head and b'"config"' in head
+
+
+def _is_keras_model(model) -> bool:
+    return any(c.__module__.startswith("keras") for c in type(model).__mro__) and hasattr(model, "save")
+
+
+def save_keras(model) -> str:
+    """Saves an in-memory keras.Model to a temporary `.keras` file (the core
+    reads it with the same C++ reader as any file); returns its path."""
+    fd, path = tempfile.mkstemp(suffix=".keras", prefix="nanogate_")
+    os.close(fd)
+    os.unlink(path)  # keras refuses to overwrite without asking
+    model.save(path)
+    return path
+
+
 def model_bytes(model, input_shape=None):
     """Returns (serialized ONNX bytes, a name for messages) for a path, an
     onnx.ModelProto, bytes, or a torch.nn.Module (exported with input_shape)."""
@@ -60,4 +89,5 @@ def model_bytes(model, input_shape=None):
             return _export_torch(model, input_shape)
     except ImportError:
         pass
-    raise TypeError(f"cannot convert a {type(model).__name__}: pass a path, an onnx.ModelProto, bytes or a torch.nn.Module")
+    raise TypeError(f"cannot convert a {type(model).__name__}: pass a path, an onnx.ModelProto, bytes, "
+                    "a torch.nn.Module or a keras.Model")

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "nanogate/frontend/keras.hpp"
 #include "nanogate/backend/hls.hpp"
 #include "nanogate/backend/verilog_project.hpp"
 #include "nanogate/config.hpp"
@@ -61,6 +62,15 @@ std::shared_ptr<PyModel> compile(nb::bytes onnx_bytes, const std::string& source
   auto m = std::make_shared<PyModel>();
   nanogate::Graph g = nanogate::load_onnx_bytes(std::string(onnx_bytes.c_str(), onnx_bytes.size()), source);
   m->model = nanogate::compile_graph(std::move(g), cfg);
+  return m;
+}
+
+std::shared_ptr<PyModel> compile_file(const std::string& path, const std::string& weights,
+                                      std::optional<std::string> config, bool yaml, const std::string& config_source) {
+  nanogate::Config cfg;
+  if (config) cfg = nanogate::parse_config(*config, config_source, yaml);
+  auto m = std::make_shared<PyModel>();
+  m->model = nanogate::compile_graph(nanogate::load_model_file(path, weights), cfg);
   return m;
 }
 
@@ -279,6 +289,9 @@ NB_MODULE(_nanogate, m) {
   m.def("compile", &compile, "onnx_bytes"_a, "source"_a, "config"_a = nb::none(), "yaml"_a = false,
         "config_source"_a = "<config>",
         "Compiles serialized ONNX/QONNX bytes with an optional configuration text (JSON, or YAML when yaml=True).");
+  m.def("compile_file", &compile_file, "path"_a, "weights"_a = "", "config"_a = nb::none(), "yaml"_a = false,
+        "config_source"_a = "<config>",
+        "Compiles a model file (ONNX/QONNX, Keras .keras / .h5 / JSON + weights HDF5, detected from the content).");
   m.def("parse_type", [](const std::string& s) { return nanogate::parse_fixed(s).str(); }, "text"_a,
         "Canonical spelling of a fixed-point type; raises FixedTypeError when unparsable.");
 }
