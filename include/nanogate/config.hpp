@@ -53,9 +53,18 @@ struct Config {
   std::optional<std::string> part;          ///< FPGA part (HLS project)
   std::optional<double> clock_period_ns;    ///< target clock period in ns (> 0)
   std::optional<std::string> io_type;       ///< io_parallel or io_stream
+  /// From an hls4ml command-line YAML (KerasJson / KerasH5 / OnnxModel,
+  /// OutputDir, ProjectName), recorded as given; the CLI uses the weights
+  /// (KerasH5 beside a KerasJson) and ProjectName (the HLS top) when the
+  /// command line does not give them.
+  std::optional<std::string> model_file, weights_file, output_dir, project_name;
 };
 
-/// Reads a .json, .yaml or .yml configuration file.
+/// Reads a .json, .yaml or .yml configuration file: the sections Model,
+/// LayerType, LayerName, Part, ClockPeriod, IOType, or an hls4ml
+/// command-line YAML (those sections under HLSConfig, plus KerasJson,
+/// KerasH5, OnnxModel, OutputDir, ProjectName, XilinxPart, Backend, Version,
+/// Stamp, WriterConfig).
 /// Throws nanogate::Error naming the file, the key path (e.g.
 /// "LayerName.fc1.Precision.accum") and the reason for: a missing or
 /// unparsable file, an unknown key, a value of the wrong kind, an unparsable

@@ -20,7 +20,8 @@ struct Model {
 /// Runs the pipeline: load_model_file (ONNX/QONNX or Keras, by content) →
 /// fold_constants → fold_input_preprocessing → lower_layers →
 /// infer_precision(cfg). `weights` is the weights HDF5 of a Keras JSON
-/// architecture ("" = `<stem>_weights.h5` beside it). Throws nanogate::Error
+/// architecture ("" = the configuration's KerasH5, else `<stem>_weights.h5`
+/// beside it). Throws nanogate::Error
 /// naming the file, node and reason for anything it cannot compile.
 Model compile_model(const std::string& model_path, const Config& cfg = Config{}, const std::string& weights = "");
 

@@ -135,8 +135,33 @@ Config parse_config(const std::string& text, const std::string& source, bool yam
   cfg.source = source;
   if (root.is_null()) return cfg;
   if (!root.is_object()) p.fail("(top level)", "expected an object with Model, LayerType, LayerName");
+  // hls4ml's command-line YAML nests the precision sections under HLSConfig.
+  if (root.contains("HLSConfig")) {
+    if (!root["HLSConfig"].is_object()) p.fail("HLSConfig", "expected an object with Model, LayerType, LayerName");
+    for (auto& [k, v] : root["HLSConfig"].items()) {
+      if (root.contains(k)) p.fail("HLSConfig." + k, "given both at the top level and under HLSConfig");
+      root[k] = v;
+    }
+    root.erase("HLSConfig");
+  }
+  auto text_of = [&](const std::string& k, const json& v) {
+    if (!v.is_string() || v.get<std::string>().empty()) p.fail(k, "expected a non-empty string");
+    return v.get<std::string>();
+  };
   for (auto& [k, v] : root.items()) {
-    if (k == "Model") {
+    if (k == "KerasJson" || k == "KerasH5" || k == "OnnxModel" || k == "KerasModel") {
+      std::string s = text_of(k, v);
+      if (k == "KerasH5" && root.contains("KerasJson")) cfg.weights_file = s;
+      else if (!cfg.model_file) cfg.model_file = s;
+    } else if (k == "OutputDir") {
+      cfg.output_dir = text_of(k, v);
+    } else if (k == "ProjectName") {
+      cfg.project_name = text_of(k, v);
+    } else if (k == "Backend" || k == "Version" || k == "Stamp" || k == "WriterConfig") {
+      // hls4ml project bookkeeping: no effect on the firmware nanogate writes
+    } else if (k == "XilinxPart") {
+      cfg.part = text_of(k, v);
+    } else if (k == "Model") {
       cfg.model = p.layer(v, "Model", true);
       if (cfg.model.precision.result && !cfg.model.precision.result->is_auto)
         cfg.default_precision = cfg.model.precision.result->type;
@@ -165,7 +190,8 @@ Config parse_config(const std::string& text, const std::string& source, bool yam
         p.fail(k, "expected io_parallel or io_stream");
       cfg.io_type = v.get<std::string>();
     } else {
-      p.fail(k, "unknown section (expected Model, LayerType, LayerName, Part, ClockPeriod, IOType)");
+      p.fail(k, "unknown section (expected Model, LayerType, LayerName, Part, ClockPeriod, IOType, or hls4ml's "
+                "HLSConfig, KerasJson, KerasH5, OnnxModel, OutputDir, ProjectName)");
     }
   }
   return cfg;

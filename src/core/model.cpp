@@ -20,7 +20,9 @@ Model compile_graph(Graph g, const Config& cfg) {
 }
 
 Model compile_model(const std::string& path, const Config& cfg, const std::string& weights) {
-  return compile_graph(load_model_file(path, weights), cfg);
+  std::string w = weights;
+  if (w.empty() && cfg.weights_file && detect_model_kind(path) == ModelKind::KerasJson) w = *cfg.weights_file;
+  return compile_graph(load_model_file(path, w), cfg);
 }
 
 }  // namespace nanogate

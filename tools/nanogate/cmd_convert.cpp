@@ -26,6 +26,7 @@ struct Opts {
   std::string strategy, top = "myproject", part, io_type;
   int reuse = 0;
   CLI::Option* period_opt = nullptr;
+  CLI::Option* top_opt = nullptr;
 };
 
 int run_verilog(Opts& o, const Config& cfg) {
@@ -57,7 +58,7 @@ int run_vitis(Opts& o, const Config& cfg) {
   h.model_path = o.p.model_path;
   h.weights_path = o.p.weights_path;
   h.config_path = o.p.config_path;
-  h.top = o.top;
+  h.top = o.top_opt->count() ? o.top : cfg.project_name.value_or(o.top);  // hls4ml's ProjectName
   h.clock_period_ns = o.period_opt->count() ? o.p.clock_period_ns : cfg.clock_period_ns.value_or(h.clock_period_ns);
   h.part = !o.part.empty() ? o.part : cfg.part.value_or(h.part);
   h.io_type = !o.io_type.empty() ? o.io_type : cfg.io_type.value_or(h.io_type);
@@ -103,7 +104,8 @@ Command add_convert(CLI::App& app) {
   sub->add_option("--strategy", o->strategy, "vitis: override every layer's Strategy")
       ->check(CLI::IsMember({"Latency", "Resource", "DA"}));
   sub->add_option("--reuse-factor", o->reuse, "vitis: override every layer's ReuseFactor")->check(CLI::PositiveNumber);
-  sub->add_option("--top", o->top, "vitis: top function name")->capture_default_str();
+  o->top_opt = sub->add_option("--top", o->top, "vitis: top function name (default: the config's ProjectName)")
+                   ->capture_default_str();
   sub->add_option("--part", o->part, "vitis: FPGA part (default: config Part, else xcvu13p-flga2577-2-e)");
   sub->add_option("--io-type", o->io_type, "vitis: io_parallel (io_stream needs streaming layers)");
   sub->add_flag("--force,-f", o->p.force, "write into a non-empty folder not written by nanogate");

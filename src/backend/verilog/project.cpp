@@ -209,9 +209,10 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   fs::copy_file(o.model_path, d / model_copy, fs::copy_options::overwrite_existing, ec);
   if (ec) throw Error(o.model_path, "cannot copy the model into " + dir + ": " + ec.message());
   if (detect_model_kind(o.model_path) == ModelKind::KerasJson) {  // its weights, under the name load_keras looks for
-    const fs::path src = o.weights_path.empty()
-                             ? fs::path(o.model_path).parent_path() / (fs::path(o.model_path).stem().string() + "_weights.h5")
-                             : fs::path(o.weights_path);
+    const fs::path src = !o.weights_path.empty()        ? fs::path(o.weights_path)
+                         : model.config.weights_file ? fs::path(*model.config.weights_file)
+                                                     : fs::path(o.model_path).parent_path() /
+                                                           (fs::path(o.model_path).stem().string() + "_weights.h5");
     fs::copy_file(src, d / "model" / (fs::path(o.model_path).stem().string() + "_weights.h5"),
                   fs::copy_options::overwrite_existing, ec);
     if (ec) throw Error(src.string(), "cannot copy the weights into " + dir + ": " + ec.message());
