@@ -530,6 +530,15 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
     return {o};
   }
   if (op == "Quant") return {quant(c, in)};
+  if (op == "FixedQuant") {  // nanogate's own quantizer: an ap_fixed cast to attribute `type`
+    Fixed t;
+    try {
+      t = parse_fixed(n.attr_str("type", ""));
+    } catch (const FixedTypeError& e) {
+      c.fail(std::string("FixedQuant: ") + e.what());
+    }
+    return {unary(*x.a, [t](double v) { return t.value(quantize(v, t)); })};
+  }
   if (op == "BipolarQuant") {
     need(2);
     FArray t = broadcast_binary(c, in[0], in[1], [](double v, double s) { return (v / s >= 0 ? 1.0 : -1.0) * s; });

@@ -293,6 +293,11 @@ struct Lowering {
       const std::string& op = n.op;
       if (op == "MatMul" || op == "Gemm") dense(n);
       else if (op == "Quant") quant(n);
+      else if (op == "FixedQuant") {  // frontends' exact ap_fixed cast (HGQ2 quantizers)
+        Node c = make(n, "Cast", {n.inputs.at(0)}, n.outputs);
+        c.precision.result = parse_fixed(n.attr_str("type", ""));
+        out.push_back(c);
+      }
       else if (op == "Trunc") trunc(n);
       else if (op == "BatchNormalization") batchnorm(n);
       else if (is_move(op)) move(n);

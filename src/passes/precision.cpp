@@ -102,7 +102,9 @@ struct Inference {
         continue;
       }
       PrecisionSpec p = configured(in, "Input");
-      Fixed t = (p.result && !p.result->is_auto) ? p.result->type : cfg.default_precision;
+      // A type the frontend gave the input (the exact input type of a model
+      // whose quantizers need one, e.g. HGQ2's) stands unless configured.
+      Fixed t = (p.result && !p.result->is_auto) ? p.result->type : g.tensor(in).type.value_or(cfg.default_precision);
       g.tensor(in).type = t;
     }
   }

@@ -58,6 +58,9 @@ using LayerFn = std::vector<std::string> (*)(Builder&, const Layer&, const std::
 const std::map<std::string, LayerFn>& core_layers();
 /// QKeras layers (qkeras.cpp): QDense, QActivation.
 const std::map<std::string, LayerFn>& qkeras_layers();
+/// HGQ2 layers (hgq2.cpp; module hgq.*): QDense, QEinsumDense,
+/// QEinsumDenseBatchnorm (dense equations).
+const std::map<std::string, LayerFn>& hgq2_layers();
 
 /// Keras' `axis` of a per-event tensor of rank r (batch included in Keras'
 /// numbering: axis 1 is the first per-event axis; negative counts from the

@@ -17,9 +17,15 @@ namespace {
 
 using json = nlohmann::json;
 
-LayerFn find_layer_fn(const std::string& cls) {
+/// The layer's translation: HGQ2 and QKeras share class names (QDense), so
+/// a layer from an `hgq` module is looked up among HGQ2's layers only.
+LayerFn find_layer_fn(const Layer& l) {
+  if (l.module.starts_with("hgq")) {
+    auto it = hgq2_layers().find(l.class_name);
+    return it == hgq2_layers().end() ? nullptr : it->second;
+  }
   for (auto* table : {&core_layers(), &qkeras_layers()})
-    if (auto it = table->find(cls); it != table->end()) return it->second;
+    if (auto it = table->find(l.class_name); it != table->end()) return it->second;
   return nullptr;
 }
 
@@ -27,6 +33,8 @@ std::string supported_list() {
   std::string s = "InputLayer";
   for (auto* table : {&core_layers(), &qkeras_layers()})
     for (auto& [k, _] : *table) s += ", " + k;
+  s += "; HGQ2:";
+  for (auto& [k, _] : hgq2_layers()) s += " " + k;
   return s;
 }
 
@@ -60,7 +68,7 @@ std::string add_input(Builder& b, const Layer& l, const std::string& name) {
 }
 
 std::vector<std::string> call(Builder& b, const Layer& l, const std::vector<std::string>& ins, const std::string& out) {
-  LayerFn fn = find_layer_fn(l.class_name);
+  LayerFn fn = find_layer_fn(l);
   if (!fn)
     b.fail(l, "Keras layer class '" + l.class_name + "'" + (l.module.empty() ? "" : " (" + l.module + ")") +
                   " is not supported (supported: " + supported_list() + ")");
