@@ -73,7 +73,7 @@ std::string format_inspect(const Model& m) {
   for (auto& row : cells)
     for (size_t c = 0; c < row.size(); ++c) w[c] = std::max(w[c], row[c].size());
   std::ostringstream os;
-  os << m.source << (m.graph.quantized ? "  (quantized: QONNX)" : "  (float model)") << "\n";
+  os << m.source << (m.graph.quantized ? "  (quantized: exact fixed-point quantizers)" : "  (float model)") << "\n";
   for (auto& row : cells) {
     for (size_t c = 0; c < row.size(); ++c) {
       os << row[c];

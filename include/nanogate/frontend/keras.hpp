@@ -22,8 +22,12 @@ namespace nanogate {
 /// inference-time identities, Flatten, Reshape, Permute, Add, Subtract,
 /// Multiply, Average, Concatenate; QKeras QDense and QActivation with
 /// quantized_bits (alpha 1 or None) and quantized_relu, which become QONNX
-/// Quant nodes (exact fixed-point types). Each layer's output tensor is
-/// named after the layer; the Keras layer name is the node name.
+/// Quant nodes (exact fixed-point types); HGQ2 QDense, QEinsumDense and
+/// QEinsumDenseBatchnorm (dense equations) with per-element KIF/KBI
+/// quantizers: weights quantized in float32 as HGQ2 does, the input
+/// quantizer as FixedQuant casts per distinct element type (hgq2.cpp). Each
+/// layer's output tensor is named after the layer; the Keras layer name is
+/// the node name.
 ///
 /// Throws nanogate::Error naming the file, the layer and its class for an
 /// unsupported layer or option, and naming the file for unreadable

@@ -35,6 +35,8 @@ void fold_input_preprocessing(Graph& g, const Config& cfg);
 /// a constant bias) → Dense named after the MatMul/Gemm; QONNX Quant with a
 /// power-of-two scale and zero offset → Cast to its exact type (other scales
 /// → Mul by 1/scale, Cast, Mul by scale: explicit scaling); Trunc → Cast;
+/// FixedQuant (a frontend's exact ap_fixed cast, attribute `type`, e.g. an
+/// HGQ2 quantizer) → Cast to that type;
 /// BatchNormalization after a Dense with float weights → folded into it;
 /// BatchNormalization (or a per-channel affine) followed by a Quant on an
 /// exact input → Threshold (FINN-style MultiThreshold: the exact step

@@ -255,8 +255,21 @@ void emit_elementwise(LayerCtx& c) {
     c.body.line(at(y, "i") + " = " + xi + " > 0 ? " + cast(R, xi) + " : " + cast(R, "0") + ";");
   } else if (op == "Cast") {
     c.body.comment("Cast (QONNX Quant): y = (result)x with the result's rounding and overflow modes");
+    const Fixed& tx = c.inputs.at(0).type;
+    const Fixed& ty = c.output.type;
+    std::string src = xi;
+    if (tx.frac_bits() - ty.frac_bits() >= tx.width) {
+      // The rounding bit lies above x's MSB, where ap_private asserts ("reading
+      // bit beyond MSB"): sign- or zero-extend x first (exact), then cast.
+      Fixed wide = tx;
+      wide.int_bits = std::max({tx.int_bits, ty.int_bits, 1 - ty.frac_bits()}) + 1;
+      wide.width = wide.int_bits + tx.frac_bits();
+      wide.rounding = Rounding::TRN;
+      wide.overflow = Overflow::WRAP;
+      src = cast(c.typedef_for("wide", wide), xi);
+    }
     open_elements(c, osz);
-    c.body.line(at(y, "i") + " = " + cast(R, xi) + ";");
+    c.body.line(at(y, "i") + " = " + cast(R, src) + ";");
   } else if (op == "LeakyRelu") {
     Fixed ta = *n.precision.weight;
     std::string at_ = c.typedef_for("weight", ta);
