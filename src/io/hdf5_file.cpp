@@ -25,7 +25,7 @@ struct Handle {
 
 void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
-constexpr int64_t kMaxElements = int64_t(1) << 28;
+constexpr int64_t kMaxElements = int64_t(1) << 26;  // 512 MB of doubles: far beyond any trigger model
 
 std::vector<int64_t> dims_of(hid_t space, const std::string& src, const std::string& what) {
   int rank = H5Sget_simple_extent_ndims(space);
@@ -37,7 +37,7 @@ std::vector<int64_t> dims_of(hid_t space, const std::string& src, const std::str
   int64_t n = 1;
   for (hsize_t x : d) {
     if (x > hsize_t(kMaxElements) || (n *= int64_t(x)) > kMaxElements)
-      throw Error(src, what + ": more than 2^28 elements");
+      throw Error(src, what + ": more than 2^26 elements");
     out.push_back(int64_t(x));
   }
   return out;

@@ -41,7 +41,7 @@ class File {
   /// gives one element; an empty array gives {}. Throws when not strings.
   std::vector<std::string> attr_strings(const std::string& path, const std::string& name) const;
   /// A numeric dataset (any integer or float class) as doubles. Throws for
-  /// a missing dataset, a non-numeric type, or more than 2^28 elements.
+  /// a missing dataset, a non-numeric type, or more than 2^26 elements.
   Dataset read(const std::string& path) const;
 
   const std::string& source() const { return source_; }

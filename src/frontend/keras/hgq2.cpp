@@ -171,7 +171,10 @@ std::string input_quantizer(Builder& b, const Layer& l, const std::string& x, st
         I = std::max(I, q.k[j] + q.i[j] + (q.overflow == Overflow::WRAP ? 0 : 1));
       }
     if (I + F > 64 || I + F < 1) b.fail(l, "the input quantizer needs an input type over 64 bits");
-    b.g.tensor(x).type = Fixed{true, I + F, I, Rounding::TRN, q.overflow == Overflow::WRAP ? Overflow::WRAP : Overflow::SAT};
+    Fixed t{true, I + F, I, Rounding::TRN, q.overflow == Overflow::WRAP ? Overflow::WRAP : Overflow::SAT};
+    if (b.g.tensor(x).type && *b.g.tensor(x).type != t)
+      b.fail(l, "input '" + x + "' feeds two HGQ2 input quantizers that need different input types");
+    b.g.tensor(x).type = t;
   }
   b.g.quantized = true;
   order.clear();

@@ -249,7 +249,7 @@ Model read_model(const std::string& path, const std::string& weights) {
     if (!cfg) throw Error(path, "a zip without config.json is not a Keras 3 .keras file");
     Model m = architecture(parse_json(*cfg, path, "config.json"), path);
     m.keras_major = 3;
-    auto w = zip::read_entry(path, "model.weights.h5", path);
+    auto w = zip::read_entry(path, "model.weights.h5", path, size_t(1) << 30);
     if (!w) throw Error(path, "the .keras archive has no model.weights.h5");
     attach_keras3_weights(m, h5::File::from_memory(std::move(*w), path + ":model.weights.h5"));
     return m;
