@@ -75,3 +75,26 @@ def test_vitis_csim_is_bit_exact(tmp_path):
     run_cli("convert", HGQ / NAMES[0], "-o", prj, "--backend", "vitis")
     p = run_cli("csim", prj)
     assert "2000 events x 10 outputs bit-exact" in p.stdout, p.stdout
+
+
+def test_hgq2_model_trained_here_round_trips_exactly():
+    """An HGQ2 model built and trained here (QEinsumDenseBatchnorm + QDense with
+    HGQ2's default per-element quantizers, 2 epochs, seed 1): nanogate.convert(model)
+    predicts exactly what the model computes on 3,000 inputs."""
+    from hgq.layers import QDense, QEinsumDenseBatchnorm
+
+    keras.utils.set_random_seed(1)
+    rng = np.random.default_rng(1)
+    x = rng.normal(0.0, 1.0, (512, 8)).astype(np.float32)
+    y = (x[:, 0] * x[:, 1] > 0).astype(int)
+    inp = keras.Input((8,))
+    h = QEinsumDenseBatchnorm("bc,cC->bC", output_shape=(16,), bias_axes="C", activation="relu", name="h")(inp)
+    h = QDense(12, activation="relu", name="h2")(h)
+    model = keras.Model(inp, QDense(2, name="out")(h))
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, y, epochs=2, batch_size=64, verbose=0)
+    xt = rng.normal(0.0, 1.0, (3000, 8)).astype(np.float32)
+    want = keras.ops.convert_to_numpy(model(xt, training=False)).astype(np.float64)
+    got = nanogate.convert(model).predict(xt)
+    assert got.shape == (3000, 2)
+    assert np.array_equal(got, want)
