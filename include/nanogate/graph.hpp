@@ -98,6 +98,9 @@ struct Graph {
   std::vector<const Node*> consumers(const std::string& tensor) const;
   /// Node by name or nullptr.
   Node* find_node(const std::string& name);
+  /// Adds a constant tensor (full shape, row-major values) named `name`, or
+  /// `name` + "_"... when that name is taken; returns the name used.
+  std::string add_constant(const std::string& name, Shape shape, std::vector<double> values);
 };
 
 }  // namespace nanogate

@@ -39,16 +39,7 @@ struct Lowering {
   }
 
   std::string new_const(const std::string& name, Shape shape, std::vector<double> values) {
-    std::string nm = name;
-    while (g.has_tensor(nm)) nm += "_";
-    Tensor t;
-    t.name = nm;
-    t.shape = std::move(shape);
-    t.known_shape = true;
-    t.is_const = true;
-    t.values = std::move(values);
-    g.tensors[nm] = t;
-    return nm;
+    return g.add_constant(name, std::move(shape), std::move(values));
   }
   std::string new_activation(const std::string& name, const Shape& shape) {
     std::string nm = name;

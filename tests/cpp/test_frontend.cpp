@@ -8,12 +8,14 @@
 #include <functional>
 
 #include "graph_builder.hpp"
+#include "error_text.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/frontend/onnx.hpp"
 #include "nanogate/model.hpp"
 #include "nanogate/passes/passes.hpp"
 
 using namespace nanogate;
+using nanogate::testing::error_of;
 using nanogate::testing::GraphBuilder;
 
 namespace {
@@ -24,14 +26,6 @@ std::string read(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 int count_op(const Graph& g, const std::string& op) {
   int n = 0;

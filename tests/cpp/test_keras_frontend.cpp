@@ -11,24 +11,18 @@
 #include <random>
 
 #include "nanogate/emulate/emulator.hpp"
+#include "error_text.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/frontend/keras.hpp"
 #include "nanogate/model.hpp"
 
 using namespace nanogate;
+using nanogate::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
 const std::string kModels = NANOGATE_MODELS_DIR;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::vector<double> gaussian(int64_t rows, int64_t cols, unsigned seed) {
   std::mt19937_64 rng(seed);

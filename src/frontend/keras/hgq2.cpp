@@ -17,6 +17,7 @@
 // A per-element input quantizer becomes one FixedQuant (an ap_fixed cast) per
 // distinct element type on a Gather of those elements, concatenated, with the
 // kernel's rows permuted to match; pruned inputs drop out with their rows.
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -24,9 +25,6 @@
 #include "nanogate/fixed.hpp"
 
 namespace nanogate::keras {
-
-std::string dense_core(Builder& b, const Layer& l, const std::string& x, std::string kernel, std::string bias,
-                       const std::string& out);
 
 namespace {
 

@@ -8,16 +8,7 @@ namespace nanogate::keras {
 void Builder::fail(const Layer& l, const std::string& why) const { throw Error(model.source, l.name, l.class_name, why); }
 
 std::string Builder::constant(const std::string& name, Shape shape, std::vector<double> values) {
-  std::string nm = name;
-  for (int k = 1; g.has_tensor(nm); ++k) nm = name + "_" + std::to_string(k);
-  Tensor t;
-  t.name = nm;
-  t.shape = std::move(shape);
-  t.known_shape = true;
-  t.is_const = true;
-  t.values = std::move(values);
-  g.tensors[nm] = std::move(t);
-  return nm;
+  return g.add_constant(name, std::move(shape), std::move(values));
 }
 
 std::string Builder::node(const std::string& op, const std::string& name, std::vector<std::string> inputs,

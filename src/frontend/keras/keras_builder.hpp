@@ -46,6 +46,15 @@ struct Builder {
                          const std::string& node_name);
 };
 
+/// MatMul with `kernel` (+ Add of `bias` unless "") on the last axis of x,
+/// the result named `out` (keras_layers.cpp; shared by Dense, QDense and the
+/// HGQ2 dense layers, whose quantizers prepare the constants first).
+std::string dense_core(Builder& b, const Layer& l, const std::string& x, const std::string& kernel,
+                       const std::string& bias, const std::string& out);
+/// Kernel [in, units] and bias [units] constants of a Dense-like layer
+/// (variables 0 and 1; bias "" when use_bias is false).
+std::pair<std::string, std::string> dense_weights(Builder& b, const Layer& l, const std::string& x);
+
 /// Translates one call of a layer: its input tensors → its output tensors.
 /// `out` is the name to give the (first) output tensor.
 using LayerFn = std::vector<std::string> (*)(Builder&, const Layer&, const std::vector<std::string>& inputs,

@@ -1,7 +1,6 @@
 // nanogate — a Keras model's layer calls → the layer graph (keras.hpp).
 #include <fstream>
 #include <map>
-#include <set>
 
 #include "frontend/keras/keras_builder.hpp"
 #include "io/hdf5_file.hpp"
@@ -125,18 +124,16 @@ void build_functional(Builder& b) {
     }
   }
   for (auto& r : m.outputs) b.g.outputs.push_back(resolve(r, nullptr));
-  std::set<std::string> seen;
+  // Inputs in the model's declared order, then any other InputLayer.
+  std::vector<std::string> ordered;
   for (auto& r : m.inputs) {
     std::string t = resolve(r, nullptr);
     if (std::find(b.g.inputs.begin(), b.g.inputs.end(), t) == b.g.inputs.end())
       throw Error(m.source, "model input '" + r.layer + "' is not an InputLayer");
-    seen.insert(t);
+    ordered.push_back(t);
   }
-  // Inputs in the model's declared order.
-  std::vector<std::string> ordered;
-  for (auto& r : m.inputs) ordered.push_back(resolve(r, nullptr));
   for (auto& t : b.g.inputs)
-    if (!seen.count(t)) ordered.push_back(t);
+    if (std::find(ordered.begin(), ordered.end(), t) == ordered.end()) ordered.push_back(t);
   b.g.inputs = ordered;
 }
 

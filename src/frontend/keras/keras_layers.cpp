@@ -24,14 +24,8 @@ int64_t units_of(Builder& b, const Layer& l) {
 
 }  // namespace
 
-/// MatMul with the kernel (+ Add of the bias) on the last axis; returns the
-/// pre-activation tensor. Shared by Dense and QDense (whose quantizers wrap
-/// the kernel and bias constants first, see qkeras.cpp).
-std::string dense_core(Builder& b, const Layer& l, const std::string& x, std::string kernel, std::string bias,
-                       const std::string& out);
-
-std::string dense_core(Builder& b, const Layer& l, const std::string& x, std::string kernel, std::string bias,
-                       const std::string& out) {
+std::string dense_core(Builder& b, const Layer& l, const std::string& x, const std::string& kernel,
+                       const std::string& bias, const std::string& out) {
   Shape sh = b.shape(x);
   int64_t units = b.g.tensor(kernel).shape.at(1);
   sh.back() = units;
@@ -40,7 +34,6 @@ std::string dense_core(Builder& b, const Layer& l, const std::string& x, std::st
   return y;
 }
 
-/// Kernel and bias constants of a Dense-like layer (weights 0 and 1).
 std::pair<std::string, std::string> dense_weights(Builder& b, const Layer& l, const std::string& x) {
   const Shape& sh = b.shape(x);
   if (sh.empty()) b.fail(l, "input is a scalar");

@@ -15,10 +15,6 @@
 
 namespace nanogate::keras {
 
-std::string dense_core(Builder& b, const Layer& l, const std::string& x, std::string kernel, std::string bias,
-                       const std::string& out);
-std::pair<std::string, std::string> dense_weights(Builder& b, const Layer& l, const std::string& x);
-
 namespace {
 
 using json = nlohmann::json;
