@@ -45,6 +45,18 @@ struct Tensor {
   bool is_const = false;
   std::vector<double> values;    ///< constant values, row-major (is_const only)
   std::optional<Fixed> type;     ///< exact fixed-point type, set by precision inference / Quant
+  /// A constant quantized with a float scale (QONNX Quant/BipolarQuant whose
+  /// scale is not one power of two): values[i] = code_i * code_scale[i] with
+  /// integer codes of type `type` (row-major, one scale per element; empty
+  /// when `type` holds the values themselves). Set by fold_constants.
+  std::vector<double> code_scale;
+  /// An activation whose model value is not the firmware's fixed-point value
+  /// (the output of a Quant with a float scale or a zero point, a Dense on
+  /// such codes, a graph output left in codes): model value of element i =
+  /// value_i * dequant_scale[i] + dequant_offset[i] (per-event elements,
+  /// row-major), applied host-side by the emulator's outputs and traces.
+  /// Empty: the value is the model's value. Set by absorb_scales.
+  std::vector<double> dequant_scale, dequant_offset;
   int64_t size() const { return num_elements(shape); }
 };
 
@@ -54,6 +66,16 @@ struct Precision {
   std::optional<Fixed> weight, bias, accum, result;
   bool result_auto = false;  ///< "auto": exact result by interval analysis
   bool accum_auto = false;   ///< "auto": exact accumulator by interval analysis
+};
+
+/// Whether a layer's integer form reproduces the source model
+/// (mark_exactness, passes.hpp).
+enum class Exactness {
+  Exact,       ///< bit-exact with the model's quantized semantics
+  FloatModel,  ///< a float model: hls4ml-style configured types, no exact reference
+  Table,       ///< a float function (Sigmoid, Softmax) evaluated per input code, rounded to its result type
+  Configured,  ///< float constants rounded to types the configuration gives this layer
+  Inexact,     ///< float constants rounded to default types: refused unless allowed
 };
 
 /// One operation. `op` is the ONNX op type (or a nanogate layer op after
@@ -69,6 +91,8 @@ struct Node {
   Precision precision;
   int reuse_factor = 1;        ///< kept for the backends
   std::string strategy;        ///< "Latency", "Resource", "DA" (kept for the backends)
+  Exactness exactness = Exactness::Exact;  ///< set by mark_exactness
+  std::string exactness_note;  ///< why a layer is not Exact (messages, inspect)
 
   bool has_attr(const std::string& k) const { return attrs.count(k) != 0; }
   /// Integer attribute or `dflt` when absent. Throws nanogate::Error (naming

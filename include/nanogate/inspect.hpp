@@ -18,6 +18,8 @@ struct LayerRow {
   double zero_fraction = 0;        ///< fraction of weights that quantize to 0
   int reuse_factor = 1;
   std::string strategy;
+  std::string exact = "-";         ///< exactness_str (passes.hpp): exact, INEXACT, configured, table, - (float model)
+  std::string exact_note;          ///< why not exact
 };
 
 /// Rows for the graph inputs (op "Input") and every layer, in execution order.

@@ -3,6 +3,7 @@ import copy
 import json
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,7 @@ class Firmware:
     """
 
     def __init__(self, compiled, model_data, source, config, backend, output_dir, clock_period, family="xc7",
-                 register_ports=False):
+                 register_ports=False, allow_inexact=False):
         self._m = compiled
         self._data = model_data
         self.source = source
@@ -91,6 +92,7 @@ class Firmware:
         self.clock_period = clock_period
         self.family = family
         self.register_ports = bool(register_ports)
+        self.allow_inexact = bool(allow_inexact)  # convert layers that are not bit-exact (warned)
         self._written = False
 
     # ---- the project --------------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ class Firmware:
         period = 5.0 if self.clock_period is None else float(self.clock_period)
         if self.backend == "verilog":
             _nanogate.write_verilog(self.output_dir, model_path, config_path, period, 2, self.family, True,
-                                    self.register_ports, force)
+                                    self.register_ports, force, self.allow_inexact)
         else:
             d = Path(self.output_dir)
             if d.exists() and any(d.iterdir()) and not (d / "nanogate_project.json").exists() and not force:
@@ -239,7 +241,7 @@ class Firmware:
 
 
 def convert(model, config=None, backend="verilog", output_dir=None, clock_period=None, input_shape=None,
-            family="xc7", register_ports=False, weights=None):
+            family="xc7", register_ports=False, weights=None, allow_inexact=False):
     """Compiles a model to a Firmware object.
 
     model: a path (ONNX/QONNX, Keras 3 .keras, Keras 2 .h5, or a Keras JSON
@@ -254,12 +256,18 @@ def convert(model, config=None, backend="verilog", output_dir=None, clock_period
     (default ./nanogate_prj). family: xc7, xcup, ice40 or ecp5.
     register_ports (backend 'verilog' only): a register on every input and
     output port, one cycle each, counted in the latency (as da4ml's RTL has).
+    allow_inexact: run layers that are not bit-exact with the model (float
+    constants rounded to default types); each is named in a warning.
     Raises ValueError for an unknown backend or register_ports with 'vitis';
-    raises NanogateError (file, node, reason) for anything the core refuses.
+    raises NanogateError (file, node, reason) for anything the core refuses,
+    including the first layer that is not bit-exact unless allow_inexact.
     """
     if backend not in ("verilog", "vitis"):
         raise ValueError(f"backend must be 'verilog' or 'vitis', not {backend!r}")
     if register_ports and backend != "verilog":
         raise ValueError("register_ports is a Verilog option (backend='verilog')")
     compiled, data, source = _compile(model, config, input_shape, weights)
-    return Firmware(compiled, data, source, config, backend, output_dir, clock_period, family, register_ports)
+    for w in compiled.require_exact(allow_inexact):
+        warnings.warn(w, stacklevel=2)
+    return Firmware(compiled, data, source, config, backend, output_dir, clock_period, family, register_ports,
+                    allow_inexact)

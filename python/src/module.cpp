@@ -23,6 +23,7 @@
 #include "nanogate/error.hpp"
 #include "nanogate/frontend/onnx.hpp"
 #include "nanogate/inspect.hpp"
+#include "nanogate/passes/passes.hpp"
 #include "nanogate/io/table.hpp"
 #include "nanogate/model.hpp"
 
@@ -94,6 +95,11 @@ NB_MODULE(_nanogate, m) {
   nb::class_<PyModel>(m, "Model", "A compiled model: the typed layer graph and its emulators.")
       .def_prop_ro("source", [](const PyModel& p) { return p.model.source; })
       .def_prop_ro("quantized", [](const PyModel& p) { return p.model.graph.quantized; })
+      .def("require_exact",
+           [](const PyModel& p, bool allow_inexact) { return nanogate::require_exact(p.model.graph, allow_inexact); },
+           "allow_inexact"_a = false,
+           "Raises NanogateError naming the first layer that is not bit-exact with the model unless allow_inexact; "
+           "returns one warning per allowed inexact or tabulated layer.")
       .def("inspect", [](const PyModel& p) { return nanogate::format_inspect(p.model); },
            "The per-layer table printed by `nanogate inspect`.")
       .def("layers",
@@ -113,6 +119,8 @@ NB_MODULE(_nanogate, m) {
                d["zero_fraction"] = r.zero_fraction;
                d["reuse_factor"] = r.reuse_factor;
                d["strategy"] = r.strategy;
+               d["exact"] = r.exact;
+               d["exact_note"] = r.exact_note;
                out.append(d);
              }
              return out;
@@ -192,8 +200,9 @@ NB_MODULE(_nanogate, m) {
   m.def(
       "write_verilog",
       [](const std::string& dir, const std::string& model_path, const std::string& config_path, double clock_period,
-         int dc, const std::string& family, bool valid, bool register_ports, bool force) {
+         int dc, const std::string& family, bool valid, bool register_ports, bool force, bool allow_inexact) {
         nanogate::VerilogProjectOptions o;
+        o.allow_inexact = allow_inexact;
         o.model_path = model_path;
         o.config_path = config_path;
         o.clock_period_ns = clock_period;
@@ -206,7 +215,7 @@ NB_MODULE(_nanogate, m) {
         return nanogate::convert_to_verilog(dir, o).report.dump();
       },
       "dir"_a, "model_path"_a, "config_path"_a, "clock_period"_a, "dc"_a, "family"_a, "valid"_a, "register_ports"_a,
-      "force"_a,
+      "force"_a, "allow_inexact"_a = false,
       "Writes the Verilog project (RTL, Verilator harness, Yosys script, report.json); returns report.json's text.");
   m.def(
       "verify_verilog",

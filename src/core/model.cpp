@@ -13,8 +13,10 @@ Model compile_graph(Graph g, const Config& cfg) {
   fold_constants(g);
   m.reference = g;
   fold_input_preprocessing(g, cfg);
+  absorb_scales(g, cfg);
   lower_layers(g);
   infer_precision(g, cfg);
+  mark_exactness(g, cfg);
   m.graph = std::move(g);
   return m;
 }

@@ -204,7 +204,9 @@ void quant_int_range(bool is_signed, bool narrow, double bits, double& lo, doubl
   }
 }
 
-double qonnx_round(const std::string& mode_in, double x) {
+namespace {
+template <class T>
+T round_by_mode(const std::string& mode_in, T x) {
   std::string m = mode_in;
   std::transform(m.begin(), m.end(), m.begin(), ::toupper);
   if (m == "ROUND" || m == "HALF_EVEN") return std::nearbyint(x);  // default FE_TONEAREST: ties to even
@@ -212,10 +214,14 @@ double qonnx_round(const std::string& mode_in, double x) {
   if (m == "FLOOR") return std::floor(x);
   if (m == "UP") return x < 0 ? -std::ceil(-x) : std::ceil(x);
   if (m == "DOWN" || m == "ROUND_TO_ZERO") return std::trunc(x);
-  if (m == "HALF_UP") return x < 0 ? -std::floor(-x + 0.5) : std::floor(x + 0.5);
-  if (m == "HALF_DOWN") return x < 0 ? -std::ceil(-x - 0.5) : std::ceil(x - 0.5);
+  if (m == "HALF_UP") return x < 0 ? -std::floor(-x + T(0.5)) : std::floor(x + T(0.5));
+  if (m == "HALF_DOWN") return x < 0 ? -std::ceil(-x - T(0.5)) : std::ceil(x - T(0.5));
   throw std::invalid_argument("unknown rounding_mode '" + mode_in + "'");
 }
+}  // namespace
+
+double qonnx_round(const std::string& mode, double x) { return round_by_mode(mode, x); }
+long double qonnx_round_l(const std::string& mode, long double x) { return round_by_mode(mode, x); }
 
 std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const std::string& src) {
   Ctx c{n, src};

@@ -45,5 +45,7 @@ void quant_int_range(bool is_signed, bool narrow, double bits, double& lo, doubl
 /// qonnx rounding function by name (ROUND/HALF_EVEN, CEIL, FLOOR, UP, DOWN,
 /// ROUND_TO_ZERO, HALF_UP, HALF_DOWN); throws std::invalid_argument otherwise.
 double qonnx_round(const std::string& mode, double x);
+/// qonnx_round in long double (the Threshold layer's exact quantizer).
+long double qonnx_round_l(const std::string& mode, long double x);
 
 }  // namespace nanogate

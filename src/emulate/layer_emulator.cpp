@@ -27,6 +27,10 @@ constexpr int64_t kRowsPerThread = 4096;   // fewer rows per thread: fewer threa
 struct Buffer {
   int64_t size = 0;
   Fixed type;
+  std::vector<double> dq_scale, dq_offset;  // host-side dequantization (Tensor::dequant_scale), empty: none
+  double model_value(double v, int64_t i) const {
+    return dq_scale.empty() ? v : v * dq_scale[size_t(i)] + dq_offset[size_t(i)];
+  }
 };
 
 /// Per-run (per-thread) storage: the buffers' codes and kernel scratch.
@@ -92,6 +96,7 @@ struct Step {
   std::vector<std::vector<int64_t>> thr;   // Threshold: per channel thresholds
   std::vector<int> thr_dir;                // +1 increasing, -1 decreasing
   int64_t thr_base = 0;
+  int64_t thr_step = 1;                    // output codes per threshold reached
   std::vector<int64_t> scale, offset;      // BatchNorm raw codes
   int64_t alpha = 0;                       // LeakyRelu raw code
   Node node;                               // Softmax (axis), InputQuant (steps)
@@ -176,6 +181,9 @@ struct Emulator::Impl {
     Buffer b;
     b.size = t.size();
     b.type = *t.type;
+    b.dq_scale = t.dequant_scale;
+    b.dq_offset = t.dequant_offset;
+    if (b.dq_offset.empty()) b.dq_offset.assign(b.dq_scale.size(), 0.0);
     bufs.push_back(b);
     buf_of[name] = int(bufs.size()) - 1;
     return int(bufs.size()) - 1;
@@ -300,7 +308,8 @@ struct Emulator::Impl {
       } else if (n.op == "BatchNorm" || n.op == "Threshold") {
         s.ops.push_back(operand(g, n, n.inputs[0], oshape));
         std::vector<double> sc, of;
-        batchnorm_affine(g, n, sc, of);
+        if (n.op == "BatchNorm") batchnorm_affine(g, n, sc, of);
+        else threshold_affine(g, n, sc, of);
         s.chan = channel_map(n, oshape, int64_t(sc.size()), model->source);
         if (n.op == "BatchNorm") {
           s.tw = *n.precision.weight;
@@ -308,7 +317,7 @@ struct Emulator::Impl {
           s.scale = raw_of(sc, s.tw);
           s.offset = raw_of(of, s.tb);
         } else {
-          compile_thresholds(s, sc, of);
+          compile_thresholds(s, g, n);
         }
       } else if (n.op == "ReduceSum") {
         s.ops.push_back(operand(g, n, n.inputs[0], g.tensor(n.inputs[0]).shape));
@@ -412,9 +421,10 @@ struct Emulator::Impl {
 
   /// Threshold: for each channel, the input codes where the output code of
   /// quantize(BN(x)) steps up (compute_thresholds, layer_tables.hpp).
-  void compile_thresholds(Step& s, const std::vector<double>& sc, const std::vector<double>& of) {
-    ThresholdTable t = compute_thresholds(s.ops[0].type, s.result, sc, of);
+  void compile_thresholds(Step& s, const Graph& g, const Node& n) {
+    ThresholdTable t = compute_thresholds(g, n, s.ops[0].type);
     s.thr_base = t.base;
+    s.thr_step = t.step;
     s.thr_dir = std::move(t.dir);
     s.thr = std::move(t.thr);
   }
@@ -590,13 +600,13 @@ struct Emulator::Impl {
       const Operand& a = s.ops[0];
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
-          int64_t v = in_of(a, r, i), c = s.chan[i], y = s.thr_base;
+          int64_t v = in_of(a, r, i), c = s.chan[i], y = 0;
           const std::vector<int64_t>& th = s.thr[c];
           if (s.thr_dir[c] > 0)
             for (int64_t t : th) y += v >= t;
           else
             for (int64_t t : th) y += v <= t;
-          odata[r * osz + i] = y;
+          odata[r * osz + i] = s.thr_base + s.thr_step * y;
         }
       return;
     }
@@ -638,6 +648,7 @@ struct Emulator::Impl {
             if (ops[k] == "Mul") v = a * b;
             else if (ops[k] == "Div") v = a / b;
             else if (ops[k] == "Add") v = a + b;
+            else if (ops[k] == "Sign") v = v >= 0 ? 1.0f : -1.0f;  // BipolarQuant
             else v = a - b;
           }
           odata[r * osz + i] = s.result_dc(double(v));
@@ -851,7 +862,7 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
         for (int64_t i = 0; i < b.size; ++i) {
           int64_t raw = bd[r * b.size + i];
           rawp[i] = raw;
-          valp[i] = val(raw);
+          valp[i] = b.model_value(val(raw), i);
         }
       }
       oc += b.size;
@@ -861,7 +872,11 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
         if (want.empty() || want.count(name)) {
           const Buffer& b = I.bufs[bi];
           auto& tv = res.trace[name];
-          for (int64_t k = 0; k < n * b.size; ++k) tv.push_back(b.type.value(w.data[bi][k]));
+          auto& tr = res.trace_raw[name];
+          for (int64_t k = 0; k < n * b.size; ++k) {
+            tv.push_back(b.model_value(b.type.value(w.data[bi][k]), k % b.size));
+            tr.push_back(w.data[bi][k]);
+          }
         }
   }
 }

@@ -2,7 +2,10 @@
 #include "emulate/layer_tables.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 
+#include "emulate/float_ops.hpp"
 #include "nanogate/error.hpp"
 
 namespace nanogate {
@@ -75,36 +78,72 @@ ReduceGroups reduce_groups(const Node& node, const Shape& in_shape, const std::s
 
 std::vector<int64_t> channel_map(const Node& n, const Shape& shape, int64_t C, const std::string& source) {
   int64_t size = num_elements(shape);
-  if (shape.empty() || shape[0] != C)
+  if (shape.empty() || (shape[0] != C && C != size))
     throw Error(source, n.name, n.op,
                 "channel count " + std::to_string(C) + " does not match shape " + shape_str(shape));
-  int64_t inner = size / shape[0];
   std::vector<int64_t> chan;
+  if (C == size && shape.size() > 1) {  // one parameter per element
+    for (int64_t i = 0; i < size; ++i) chan.push_back(i);
+    return chan;
+  }
+  int64_t inner = size / shape[0];
   for (int64_t i = 0; i < size; ++i) chan.push_back((i / inner) % C);
   return chan;
 }
 
-ThresholdTable compute_thresholds(const Fixed& tx, const Fixed& ty, const std::vector<double>& sc,
-                                  const std::vector<double>& of) {
-  auto code = [&](size_t c, int64_t raw) { return quantize(tx.value(raw) * sc[c] + of[c], ty); };
+void threshold_affine(const Graph& g, const Node& n, std::vector<double>& scale, std::vector<double>& offset) {
+  if (n.inputs.size() != 3) throw Error(g.source, n.name, n.op, "Threshold needs inputs {x, scale, offset}");
+  scale = g.tensor(n.inputs[1]).values;
+  offset = g.tensor(n.inputs[2]).values;
+  if (scale.empty() || scale.size() != offset.size())
+    throw Error(g.source, n.name, n.op, "Threshold scale and offset must have one value per channel");
+}
+
+ThresholdTable compute_thresholds(const Graph& g, const Node& n, const Fixed& tx) {
+  std::vector<double> sc, of;
+  threshold_affine(g, n, sc, of);
+  const std::string mode = n.attr_str("mode", "ROUND");
+  const int64_t lo = n.attr_int("lo", 0), hi = n.attr_int("hi", 0), zero = n.attr_int("zero", 0);
+  const bool sign = mode == "SIGN";
+  if (hi < lo || hi - lo > (int64_t(1) << 16))
+    throw Error(g.source, n.name, n.op, "Threshold code range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                                            "] is empty or wider than 2^16 levels");
+  long double lsb = std::ldexp(1.0L, -tx.frac_bits());
+  auto code = [&](size_t c, int64_t raw) -> int64_t {
+    long double v = (long double)raw * lsb * (long double)sc[c] + (long double)of[c];
+    if (sign) return v >= 0 ? hi : lo;
+    long double r;
+    try {
+      r = qonnx_round_l(mode, v);
+    } catch (const std::invalid_argument& e) {
+      throw Error(g.source, n.name, n.op, e.what());
+    }
+    if (r <= (long double)lo) return lo;
+    if (r >= (long double)hi) return hi;
+    return int64_t(r);
+  };
   ThresholdTable r;
-  r.base = ty.min_raw();
-  int64_t lo = tx.min_raw(), hi = tx.max_raw();
+  r.base = lo - zero;
+  r.step = sign ? hi - lo : 1;
+  if (sign && hi - lo != 2 && hi != lo) throw Error(g.source, n.name, n.op, "SIGN Threshold needs lo = -1, hi = 1");
+  const int64_t levels = sign ? (hi > lo ? 1 : 0) : hi - lo;
+  const int64_t xlo = tx.min_raw(), xhi = tx.max_raw();
   for (size_t c = 0; c < sc.size(); ++c) {
     int dir = sc[c] >= 0 ? 1 : -1;
     r.dir.push_back(dir);
     std::vector<int64_t> t;
-    for (int64_t level = ty.min_raw() + 1; level <= ty.max_raw(); ++level) {
+    for (int64_t k = 1; k <= levels; ++k) {
+      const int64_t level = lo + k * r.step;
       // increasing: smallest raw with code >= level; decreasing: largest raw with code >= level
-      int64_t a = lo, b = hi;
+      int64_t a = xlo, b = xhi;
       if (dir > 0) {
-        if (code(c, hi) < level) { t.push_back(hi + 1); continue; }
+        if (code(c, xhi) < level) { t.push_back(xhi + 1); continue; }
         while (a < b) {
           int64_t m = a + (b - a) / 2;
           if (code(c, m) >= level) b = m; else a = m + 1;
         }
       } else {
-        if (code(c, lo) < level) { t.push_back(lo - 1); continue; }
+        if (code(c, xlo) < level) { t.push_back(xlo - 1); continue; }
         while (a < b) {
           int64_t m = a + (b - a + 1) / 2;
           if (code(c, m) >= level) a = m; else b = m - 1;

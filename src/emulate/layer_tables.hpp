@@ -36,19 +36,29 @@ ReduceGroups reduce_groups(const Node& n, const Shape& in_shape, const std::stri
 /// nanogate::Error (source, node) when shape[0] != channels.
 std::vector<int64_t> channel_map(const Node& n, const Shape& shape, int64_t channels, const std::string& source);
 
-/// The Threshold layer's exact step function: output code of element x of
-/// channel c is base + #{t in thr[c] : dir[c] > 0 ? x >= t : x <= t}, which
-/// equals quantize(value(x) * scale[c] + offset[c], ty) for every raw code x of
-/// tx (the function is monotonic in x). Thresholds never reached are
-/// tx.max_raw() + 1 (increasing) or tx.min_raw() - 1 (decreasing).
+/// The Threshold layer (FINN's MultiThreshold, made exact): node inputs
+/// {x, scale, offset} with per-channel constants (one per channel or one per
+/// element), attributes `mode` (a QONNX rounding_mode, or "SIGN"), `lo`, `hi`,
+/// `zero`. For v = value(x) * scale[c] + offset[c] in real arithmetic
+/// (evaluated in long double: 64-bit significands, exact for power-of-two
+/// constants), the quantizer code is clamp(round_mode(v), lo, hi) ("SIGN":
+/// v >= 0 ? hi : lo) and the output raw code is code - zero. As a step
+/// function: raw = base + step * #{t in thr[c] : dir[c] > 0 ? x >= t : x <= t}
+/// over the input raw codes x; thresholds never reached are tx.max_raw() + 1
+/// (increasing) or tx.min_raw() - 1 (decreasing).
 struct ThresholdTable {
-  int64_t base = 0;                         ///< ty.min_raw()
+  int64_t base = 0;                         ///< lo - zero
+  int64_t step = 1;                         ///< output codes per threshold (2 for SIGN: -1 → +1)
   std::vector<int> dir;                     ///< per channel: +1 increasing, -1 decreasing
   std::vector<std::vector<int64_t>> thr;    ///< per channel: one input raw code per output level above base
 };
 
-/// Computes the thresholds by binary search over tx's raw codes.
-ThresholdTable compute_thresholds(const Fixed& tx, const Fixed& ty, const std::vector<double>& scale,
-                                  const std::vector<double>& offset);
+/// The thresholds of Threshold node `n` on an input of type `tx`, by binary
+/// search over tx's raw codes (the function is monotonic in x). Throws
+/// nanogate::Error (source, node) for malformed attributes or parameters.
+ThresholdTable compute_thresholds(const Graph& g, const Node& n, const Fixed& tx);
+
+/// The per-channel scale and offset constants of Threshold node `n`.
+void threshold_affine(const Graph& g, const Node& n, std::vector<double>& scale, std::vector<double>& offset);
 
 }  // namespace nanogate

@@ -30,10 +30,11 @@ std::vector<int> lower_arith(LowerContext& cx, const Node& n) {
 /// Threshold: base + number of thresholds reached, one comparator each
 /// (thresholds outside the input range are constant bits).
 std::vector<int> lower_threshold(LowerContext& cx, const Node& n, const std::vector<int>& x,
-                                 const std::vector<int64_t>& chan, const std::vector<double>& sc,
-                                 const std::vector<double>& of) {
+                                 const std::vector<int64_t>& chan) {
   const Fixed& tx = *cx.g.tensor(n.inputs[0]).type;
-  ThresholdTable tt = compute_thresholds(tx, cx.result(n), sc, of);
+  ThresholdTable tt = compute_thresholds(cx.g, n, tx);
+  const int step_shift = tt.step == 2 ? 1 : 0;
+  if (tt.step != 1 && tt.step != 2) cx.fail(n, "Threshold step must be 1 or 2");
   std::vector<int> y;
   for (size_t i = 0; i < x.size(); ++i) {
     const size_t c = size_t(chan[i]);
@@ -43,13 +44,13 @@ std::vector<int> lower_threshold(LowerContext& cx, const Node& n, const std::vec
       const bool up = tt.dir[c] > 0;  // up: x >= t, else x <= t
       if (up ? t > tx.max_raw() : t < tx.min_raw()) continue;    // never
       if (up ? t <= tx.min_raw() : t >= tx.max_raw()) {          // always
-        ++count;
+        count += tt.step;
         continue;
       }
       int k = cx.b.constant(t, tx);
       // a bit adds one output code: 2^-frac(result)
       bits.push_back(Term{up ? cx.b.cmp(CmpKind::GE, x[i], k) : cx.b.cmp(CmpKind::GE, k, x[i]),
-                          -cx.result(n).frac_bits(), false});
+                          step_shift - cx.result(n).frac_bits(), false});
     }
     bits.push_back(Term{cx.b.constant(i128(count), cx.result(n).frac_bits()), 0, false});
     y.push_back(cx.b.quantize(cx.b.sum(bits), cx.result(n)));
@@ -132,10 +133,11 @@ void lower_layer(LowerContext& cx, const Node& n) {
       y = lower_sigmoid(cx, n, x);
     } else if (n.op == "BatchNorm" || n.op == "Threshold") {
       std::vector<double> sc, of;
-      batchnorm_affine(cx.g, n, sc, of);
+      if (n.op == "BatchNorm") batchnorm_affine(cx.g, n, sc, of);
+      else threshold_affine(cx.g, n, sc, of);
       auto chan = channel_map(n, shape_of(cx, out), int64_t(sc.size()), cx.model.source);
       if (n.op == "Threshold") {
-        y = lower_threshold(cx, n, x, chan, sc, of);
+        y = lower_threshold(cx, n, x, chan);
       } else {
         // (result)(x * scale_c + offset_c), scale / offset quantized to the weight / bias types
         const Fixed &tw = *n.precision.weight, &tb = *n.precision.bias;

@@ -6,6 +6,8 @@
 #include "emulate/float_ops.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/passes/passes.hpp"
+#include "emulate/layer_tables.hpp"
+#include "passes/interval.hpp"
 #include "passes/quant_type.hpp"
 
 namespace nanogate {
@@ -34,6 +36,27 @@ void remove_dead_nodes(Graph& g) {
     bool is_input = std::find(g.inputs.begin(), g.inputs.end(), it->first) != g.inputs.end();
     if (!live.count(it->first) && !is_input) it = g.tensors.erase(it);
     else ++it;
+  }
+}
+
+/// A constant quantized by a Quant/BipolarQuant without one exact fixed-point
+/// type (a float or per-channel scale, a zero point, 1-bit bipolar codes):
+/// its integer codes values/scale get their exact type and the per-element
+/// scale is kept (Tensor::code_scale). Scales that are not positive and
+/// finite leave the constant a plain float one.
+void set_code_type(Graph& g, const Node& n, Tensor& out) {
+  const Tensor& s = g.tensor(n.inputs.at(1));
+  auto map = broadcast_map(s.shape, out.shape);
+  std::vector<double> scale(map.size()), codes(map.size());
+  for (size_t i = 0; i < map.size(); ++i) {
+    double sc = s.values.at(size_t(map[i]));
+    if (!(sc > 0) || !std::isfinite(sc)) return;
+    scale[i] = sc;
+    codes[i] = std::nearbyint(out.values[i] / sc);
+  }
+  if (auto t = exact_type_of_values(codes, 32)) {
+    out.type = *t;
+    out.code_scale = std::move(scale);
   }
 }
 
@@ -92,10 +115,20 @@ void fold_constants(Graph& g) {
       }
     }
     if (all_const) {
-      if (n.op == "Quant") {  // a quantized constant (weights, biases) keeps its exact type
-        if (auto ft = quant_fixed_type(g, n)) g.tensor(n.outputs[0]).type = *ft;
+      Tensor& out = g.tensor(n.outputs[0]);
+      if (n.op == "Quant" || n.op == "BipolarQuant") {  // a quantized constant (weights, biases) keeps its exact type
+        std::optional<Fixed> ft = n.op == "Quant" ? quant_fixed_type(g, n) : std::nullopt;
+        if (ft) out.type = *ft;
+        else set_code_type(g, n, out);
       } else if (is_data_movement(n.op) && !n.inputs.empty() && g.tensor(n.inputs[0]).type) {
-        g.tensor(n.outputs[0]).type = g.tensor(n.inputs[0]).type;  // e.g. Transpose of quantized weights
+        const Tensor& in = g.tensor(n.inputs[0]);  // e.g. Transpose of quantized weights
+        out.type = in.type;
+        if (!in.code_scale.empty()) {  // the scales move with their codes
+          std::vector<FArg> sargs = args;
+          FArray sa{in.shape, in.code_scale};
+          sargs[0] = FArg{&sa, false};
+          out.code_scale = eval_float(n, sargs, g.source)[0].v;
+        }
       }
       continue;
     }

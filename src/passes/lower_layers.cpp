@@ -153,31 +153,10 @@ struct Lowering {
 
   void quant(const Node& n) {
     QuantAnalysis qa = analyze_quant(g, n);
-    if (qa.type) {
-      Node c = make(n, "Cast", {n.inputs[0]}, n.outputs);
-      c.precision.result = qa.type;
-      out.push_back(c);
-      return;
-    }
-    if (!qa.only_scale_not_po2)
-      fail(n, "Quant cannot be lowered: " + qa.why_not);
-    // Explicit scaling: y = s * cast(x / s) with an integer-grid cast.
-    const Shape& sh = g.tensor(n.inputs[0]).shape;
-    std::string inv = new_const(n.name + "_inv_scale", {}, {1.0 / qa.scale});
-    std::string sc = new_const(n.name + "_scale", {}, {qa.scale});
-    std::string t1 = new_activation(n.name + "_scaled", sh), t2 = new_activation(n.name + "_int", sh);
-    Node m1 = make(n, "Mul", {n.inputs[0], inv}, {t1}, "_div_scale");
-    Node q = n;
-    q.outputs = {t2};
-    q.inputs = {t1, new_const(n.name + "_one", {}, {1.0}), n.inputs[2], n.inputs[3]};
-    auto qt = analyze_quant(g, q);
-    if (!qt.type) fail(n, "Quant cannot be lowered: " + qt.why_not);
-    Node c = make(n, "Cast", {t1}, {t2});
-    c.precision.result = qt.type;
-    Node m2 = make(n, "Mul", {t2, sc}, n.outputs, "_rescale");
-    out.push_back(m1);
+    if (!qa.type) fail(n, "Quant cannot be lowered: " + qa.why_not);  // absorb_scales took every other form
+    Node c = make(n, "Cast", {n.inputs[0]}, n.outputs);
+    c.precision.result = qa.type;
     out.push_back(c);
-    out.push_back(m2);
   }
 
   void trunc(const Node& n) {
@@ -229,19 +208,6 @@ struct Lowering {
   void batchnorm(const Node& n) {
     for (int i = 1; i < 5; ++i)
       if (!is_const(n.inputs.at(i))) fail(n, "BatchNormalization parameters must be constants");
-    Node* q = sole_consumer(n.outputs[0]);
-    if (q && q->op == "Quant" && q->inputs[0] == n.outputs[0]) {
-      // BatchNorm followed by a Quant on an exact input: a threshold layer.
-      Node t = make(n, "Threshold", n.inputs, q->outputs);
-      t.attrs = n.attrs;
-      t.attrs["quant_node"] = q->name;
-      QuantAnalysis qa = analyze_quant(g, *q);
-      if (!qa.type) fail(*q, "Quant after BatchNormalization cannot be lowered: " + qa.why_not);
-      t.precision.result = qa.type;
-      absorbed.push_back(q->name);
-      out.push_back(t);
-      return;
-    }
     Node b = make(n, "BatchNorm", n.inputs, n.outputs);
     b.attrs = n.attrs;
     out.push_back(b);
@@ -312,7 +278,8 @@ struct Lowering {
       } else if (op == "Neg") {
         out.push_back(make(n, "Mul", {n.inputs[0], new_const(n.name + "_minus_one", {}, {-1.0})}, n.outputs));
       } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Relu" || op == "LeakyRelu" || op == "Sigmoid" ||
-                 op == "Softmax" || op == "ReduceSum" || op == "BipolarQuant" || op == "InputQuant") {
+                 op == "Softmax" || op == "ReduceSum" || op == "BipolarQuant" || op == "InputQuant" ||
+                 op == "Threshold") {
         Node c = n;
         if (op == "ReduceSum" && !n.has_attr("axes") && n.inputs.size() > 1 && is_const(n.inputs[1])) {
           std::vector<int64_t> ax;

@@ -11,6 +11,7 @@
 #include "error_text.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/frontend/onnx.hpp"
+#include "nanogate/emulate/emulator.hpp"
 #include "nanogate/model.hpp"
 #include "nanogate/passes/passes.hpp"
 
@@ -100,25 +101,45 @@ TEST(Frontend, BatchDimensionMayBeAnyNumber) {
   EXPECT_EQ(g.tensor(g.inputs[0]).shape, (Shape{16}));
 }
 
-TEST(Passes, QuantWithNonPowerOfTwoScaleBecomesExplicitScaling) {
+TEST(Passes, QuantWithNonPowerOfTwoScaleBecomesAnExactThreshold) {
+  // qonnx: y = clamp(round_half_even(x / 0.3), -8, 7) * 0.3; the firmware holds the code.
   GraphBuilder gb;
   auto x = gb.input("x", {4});
-  auto q = gb.quant("q", x, 0.3, 4, true);
-  Model m = compile_graph(gb.done(q), Config{});
-  EXPECT_EQ(count_op(m.graph, "Cast"), 1);
-  EXPECT_EQ(count_op(m.graph, "Mul"), 2);
+  Config cfg;
+  cfg.by_name["x"].precision.result = TypeSpec{false, parse_fixed("fixed<12,4>")};
+  auto q = gb.quant("q", gb.node("Relu", "r", {x}), 0.3, 4, true);
+  Model m = compile_graph(gb.done(q), cfg);
+  EXPECT_EQ(count_op(m.graph, "Threshold"), 1);
+  EXPECT_EQ(count_op(m.graph, "Mul"), 0);
+  // 0.4375 / 0.3 = 1.458 → 1; 0.6875 → 2.292 → 2; 0.8125 → 2.708 → 3; 7.5 → 25 → clamped to 7
+  std::vector<double> in = {0.4375, 0.6875, 0.8125, 7.5};
+  EmulatorResult r = Emulator(m).run(in.data(), 1);
+  std::vector<int64_t> want_codes = {1, 2, 3, 7};
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_EQ(r.raw[size_t(k)], want_codes[size_t(k)]) << k;
+    EXPECT_DOUBLE_EQ(r.values[size_t(k)], 0.3 * double(want_codes[size_t(k)])) << k;
+  }
 }
 
-TEST(Passes, QuantWithNonZeroZeroPointIsAClearError) {
+TEST(Passes, QuantWithAZeroPointIsExact) {
+  // y = (clamp(round(x / 0.25 + 3), 0, 255) - 3) * 0.25: codes q - 3 in [-3, 252]
   GraphBuilder gb;
   auto x = gb.input("x", {4});
+  Config cfg;
+  cfg.by_name["x"].precision.result = TypeSpec{false, parse_fixed("fixed<14,8>")};
   auto s = gb.constant("s", {}, {0.25});
   auto z = gb.constant("z", {}, {3.0});
   auto b = gb.constant("b", {}, {8.0});
-  auto q = gb.node("Quant", "q_zp", {x, s, z, b}, {{"signed", int64_t(0)}}, "qonnx.custom_op.general");
-  std::string e = error_of([&] { compile_graph(gb.done(q), Config{}); });
-  EXPECT_NE(e.find("q_zp"), std::string::npos);
-  EXPECT_NE(e.find("zero point"), std::string::npos) << e;
+  auto r0 = gb.node("Relu", "r0", {x});
+  auto q = gb.node("Quant", "q_zp", {gb.node("Sub", "shift", {r0, gb.constant("one", {}, {1.0})}), s, z, b},
+                   {{"signed", int64_t(0)}}, "qonnx.custom_op.general");
+  Model m = compile_graph(gb.done(q), cfg);
+  EXPECT_EQ(count_op(m.graph, "Threshold"), 1);
+  // -1 → -4 + 3 → clamped to 0 → -3; 0.125 → 0.5 + 3 = 3.5 → 4 (half to even) → 1; 99 → 399 → 255 → 252
+  std::vector<double> in = {0.0, 1.125, 40.0, 100.0};
+  EmulatorResult r = Emulator(m).run(in.data(), 1);
+  std::vector<double> want = {-0.75, 0.25, 39.0, 63.0};
+  for (int k = 0; k < 4; ++k) EXPECT_DOUBLE_EQ(r.values[size_t(k)], want[size_t(k)]) << k;
 }
 
 TEST(Passes, BatchNormFoldsIntoAFloatDense) {

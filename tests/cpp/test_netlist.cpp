@@ -257,11 +257,10 @@ std::vector<int64_t> reference(const Model& m, const Netlist& net, const std::ve
   std::vector<int64_t> out(size_t(rows * cols));
   int64_t c0 = 0;
   for (auto& p : net.outputs) {
-    const auto& tv = r.trace.at(p.tensor);
+    const auto& tv = r.trace_raw.at(p.tensor);
     const int64_t sz = int64_t(p.values.size());
     for (int64_t row = 0; row < rows; ++row)
-      for (int64_t k = 0; k < sz; ++k)
-        out[size_t(row * cols + c0 + k)] = std::llround(std::ldexp(tv[size_t(row * sz + k)], p.type.frac_bits()));
+      for (int64_t k = 0; k < sz; ++k) out[size_t(row * cols + c0 + k)] = tv[size_t(row * sz + k)];
     c0 += sz;
   }
   return out;
@@ -488,7 +487,8 @@ TEST(NetlistLower, ElementwiseTableAndReductionLayers) {
   g.outputs = outs;
   Config cfg = parse_config(R"({"LayerName": {"act": {"Precision": {"result": "ufixed<5,3,RND_CONV,SAT>"}},
                                   "rsum": {"Precision": {"accum": "fixed<6,3,RND,SAT>", "result": "fixed<6,4>"}},
-                                  "scale": {"Precision": {"result": "fixed<6,2,RND,SAT_SYM>"}}}})",
+                                  "scale": {"Precision": {"result": "fixed<6,2,RND,SAT_SYM>"}},
+                                  "bn": {"Precision": {"weight": "fixed<12,3>", "bias": "fixed<12,4>"}}}})",
                             "cfg.json");
   Model m = compile_graph(g, cfg);
   std::set<std::string> ops;

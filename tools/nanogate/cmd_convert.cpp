@@ -21,7 +21,7 @@ struct Opts {
   std::string backend = "verilog";
   VerilogProjectOptions p;
   std::string dir;
-  bool no_valid = false;
+  bool no_valid = false, allow_inexact = false;
   // vitis
   std::string strategy, top = "myproject", part, io_type;
   int reuse = 0;
@@ -32,7 +32,9 @@ struct Opts {
 int run_verilog(Opts& o, const Config& cfg) {
   o.p.valid = !o.no_valid;
   if (o.period_opt->count() == 0 && cfg.clock_period_ns) o.p.clock_period_ns = *cfg.clock_period_ns;
+  o.p.allow_inexact = o.allow_inexact;
   VerilogProject r = convert_to_verilog(o.dir, o.p);
+  for (const std::string& w : r.warnings) std::fprintf(stderr, "nanogate: warning: %s\n", w.c_str());
   const auto& t = r.report.at("totals");
   std::printf("%s/%s: latency %d cycle(s)%s = %.3g ns at %.3g ns (%s delay model, worst stage %.2f ns%s)\n",
               o.dir.c_str(), r.verilog_file.c_str(), r.pipeline.latency_cycles,
@@ -53,7 +55,7 @@ int run_vitis(Opts& o, const Config& cfg) {
       !o.p.force)
     throw Error(o.dir, "folder is not empty and was not written by nanogate; pass --force to write into it");
   auto t0 = std::chrono::steady_clock::now();
-  Model m = load_model(o.p.model_path, o.p.config_path, o.p.weights_path);
+  Model m = load_exact_model(o.p.model_path, o.p.config_path, o.p.weights_path, o.allow_inexact);
   HlsOptions h;
   h.model_path = o.p.model_path;
   h.weights_path = o.p.weights_path;
@@ -87,6 +89,7 @@ Command add_convert(CLI::App& app) {
   auto* sub = app.add_subcommand("convert", "compile a model to firmware: Verilog RTL (+ Verilator harness, Yosys "
                                             "script, report) or a Vitis HLS C++ project");
   add_model_options(sub, o->p.model_path, o->p.weights_path);
+  add_exactness_option(sub, o->allow_inexact);
   sub->add_option("--output,-o", o->dir, "output folder")->required();
   sub->add_option("--backend", o->backend, "backend: verilog or vitis")
       ->check(CLI::IsMember({"verilog", "vitis"}))

@@ -57,9 +57,9 @@ int run(const Opts& o) {
     raw.resize(size_t(rows * n_in));
     int64_t col = 0;
     for (auto& p : ports) {
-      const auto& v = t.trace.at(p.tensor);
+      const auto& v = t.trace_raw.at(p.tensor);
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i < p.size; ++i) raw[size_t(r * n_in + col + i)] = quantize(v[size_t(r * p.size + i)], p.type);
+        for (int64_t i = 0; i < p.size; ++i) raw[size_t(r * n_in + col + i)] = v[size_t(r * p.size + i)];
       col += p.size;
     }
   } else {

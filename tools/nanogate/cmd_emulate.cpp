@@ -16,14 +16,15 @@ namespace nanogate::cli {
 namespace {
 struct Opts {
   std::string model, config, weights, in, out;
-  bool float_mode = false, raw = false, force = false;
+  bool float_mode = false, raw = false, force = false, allow_inexact = false;
   std::vector<std::string> tensors;
 };
 
 int run(const Opts& o) {
   if (std::filesystem::exists(o.out) && !o.force) throw Error(o.out, "output file exists; pass --force to overwrite it");
   if (o.raw && o.float_mode) throw Error(o.out, "--raw needs fixed-point mode (drop --float)");
-  Model m = load_model(o.model, o.config, o.weights);
+  Model m = o.float_mode ? load_model(o.model, o.config, o.weights)
+                         : load_exact_model(o.model, o.config, o.weights, o.allow_inexact);
   Table x = read_table(o.in);
   Emulator emu(m, o.float_mode);
   if (x.cols != emu.input_size())
@@ -66,6 +67,7 @@ Command add_emulate(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("emulate", "bit-exact fixed-point emulation of a batch of events");
   add_model_options(sub, o->model, o->weights);
+  add_exactness_option(sub, o->allow_inexact);
   sub->add_option("--input,-i", o->in, "input events (.npy or .csv, one event per row, flattened)")->required();
   sub->add_option("--output,-o", o->out, "output file (.npy or .csv)")->required();
   sub->add_option("--config,-c", o->config, "precision configuration (.json/.yaml)");

@@ -1,9 +1,11 @@
 // nanogate inspect MODEL [--config CFG]: one row per layer.
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "commands.hpp"
 #include "nanogate/inspect.hpp"
+#include "nanogate/passes/passes.hpp"
 
 namespace nanogate::cli {
 
@@ -11,6 +13,19 @@ Model load_model(const std::string& model, const std::string& config, const std:
   Config cfg;
   if (!config.empty()) cfg = load_config(config);
   return compile_model(model, cfg, weights);
+}
+
+Model load_exact_model(const std::string& model, const std::string& config, const std::string& weights,
+                       bool allow_inexact) {
+  Model m = load_model(model, config, weights);
+  for (const std::string& w : require_exact(m.graph, allow_inexact)) std::fprintf(stderr, "nanogate: warning: %s\n", w.c_str());
+  return m;
+}
+
+void add_exactness_option(CLI::App* sub, bool& allow_inexact) {
+  sub->add_flag("--allow-inexact", allow_inexact,
+                "run layers that are not bit-exact with the model (float constants rounded to default types); "
+                "each is named in a warning");
 }
 
 void add_model_options(CLI::App* sub, std::string& model, std::string& weights) {

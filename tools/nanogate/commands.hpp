@@ -21,6 +21,14 @@ struct Command {
 /// architecture, its weights HDF5 WEIGHTS ("" = `<stem>_weights.h5` beside it).
 Model load_model(const std::string& model, const std::string& config, const std::string& weights = "");
 
+/// load_model, then the refusal of inexact layers (require_exact, passes.hpp):
+/// throws nanogate::Error naming the first one unless `allow_inexact`; prints
+/// one "nanogate: warning:" line per allowed inexact or tabulated layer.
+Model load_exact_model(const std::string& model, const std::string& config, const std::string& weights,
+                       bool allow_inexact);
+/// The --allow-inexact flag of the commands that run or convert a model.
+void add_exactness_option(CLI::App* sub, bool& allow_inexact);
+
 /// The MODEL positional and --weights options every model-reading command has.
 void add_model_options(CLI::App* sub, std::string& model, std::string& weights);
 

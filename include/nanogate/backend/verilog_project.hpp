@@ -32,11 +32,13 @@ struct VerilogProjectOptions {
   bool valid = true;             ///< valid_in / valid_out ports
   bool register_ports = false;   ///< a register on every input and output port (pipeline_netlist)
   bool force = false;            ///< overwrite a non-empty folder not written by nanogate
+  bool allow_inexact = false;    ///< convert layers that are not bit-exact with the model (require_exact)
 };
 
 /// What convert_to_verilog produced.
 struct VerilogProject {
   std::string dir, top, verilog_file;
+  std::vector<std::string> warnings;  ///< allowed inexact and tabulated layers (require_exact)
   PipelineResult pipeline;
   nlohmann::ordered_json report;  ///< the content of report.json
 };

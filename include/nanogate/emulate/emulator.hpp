@@ -39,10 +39,14 @@ namespace nanogate {
 struct EmulatorResult {
   int64_t rows = 0;
   int64_t cols = 0;               ///< sum of the graph outputs' per-event sizes
-  std::vector<double> values;     ///< rows × cols, real values (raw * 2^-frac)
+  std::vector<double> values;     ///< rows × cols, model values (raw * 2^-frac, dequantized where the output has Tensor::dequant_scale)
   std::vector<int64_t> raw;       ///< rows × cols raw codes (fixed-point mode only)
-  /// Per-tensor outputs when tracing: name → rows × size real values.
+  /// Per-tensor outputs when tracing: name → rows × size model values (the
+  /// fixed-point value, dequantized host-side where Tensor::dequant_scale is
+  /// set: a float-scale Quant's output is its code times the scale).
   std::map<std::string, std::vector<double>> trace;
+  /// The same tensors' raw codes (fixed-point mode only): what the firmware holds.
+  std::map<std::string, std::vector<int64_t>> trace_raw;
 };
 
 /// A firmware input port: the tensor the hardware receives, its type and size.

@@ -30,17 +30,37 @@ void fold_constants(Graph& g);
 /// stays in the graph.
 void fold_input_preprocessing(Graph& g, const Config& cfg);
 
+/// Float scales absorbed into exact integer layers
+/// (src/passes/absorb_scales.cpp). Tracks every activation as model value =
+/// A ⊙ firmware value + B (per-element real constants):
+///  - a MatMul/Gemm whose weights carry float scales (Tensor::code_scale, a
+///    Quant/BipolarQuant with a non-power-of-two or per-channel scale) keeps
+///    their integer codes and takes A_i * scale_ij = d_j * 2^k_ij as one scale
+///    d_j per output column (else refused: no exact integer form);
+///  - Mul/Div/Add/Sub by constants and BatchNormalization update (A, B);
+///  - a Quant (any positive scale, per tensor or per channel, integer zero
+///    point, 1-bit signed = bipolar) or BipolarQuant of such a value, also
+///    behind a Relu, becomes a Threshold layer (FINN's MultiThreshold) whose
+///    thresholds reproduce clamp(round((A x + B)/s + z)) exactly; its output
+///    is the integer code, A = s. A typed activation starts such a chain when
+///    it reaches a quantizer through a BatchNorm, a float constant or a
+///    float-scale quantizer (unconfigured nodes only);
+///  - graph outputs keep their codes: Tensor::dequant_scale/offset = (A, B),
+///    applied host-side; other consumers get an exact fixed-point multiply
+///    when A and B are short binary fractions, else a one-line refusal.
+/// Float-scaled constants that reach no MatMul become plain float constants.
+void absorb_scales(Graph& g, const Config& cfg);
+
 /// Layer lowering (src/passes/lower_layers.cpp): rewrites ONNX-level nodes to
 /// nanogate layers. MatMul/Gemm with a constant matrix (+ a following Add of
 /// a constant bias) → Dense named after the MatMul/Gemm; QONNX Quant with a
-/// power-of-two scale and zero offset → Cast to its exact type (other scales
-/// → Mul by 1/scale, Cast, Mul by scale: explicit scaling); Trunc → Cast;
+/// power-of-two scale and zero offset → Cast to its exact type (absorb_scales
+/// has turned every other Quant into a Threshold); Trunc → Cast;
 /// FixedQuant (a frontend's exact ap_fixed cast, attribute `type`, e.g. an
 /// HGQ2 quantizer) → Cast to that type;
 /// BatchNormalization after a Dense with float weights → folded into it;
-/// BatchNormalization (or a per-channel affine) followed by a Quant on an
-/// exact input → Threshold (FINN-style MultiThreshold: the exact step
-/// function); other BatchNormalization → an affine BatchNorm layer;
+/// other BatchNormalization → an affine BatchNorm layer (absorb_scales has
+/// turned BatchNorm + Quant into a Threshold);
 /// Div by a constant → Mul by its reciprocal; Pow(x, 2) → Mul(x, x);
 /// data movement (Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Gather,
 /// Concat, Identity, Dropout) → Move with a precomputed index map.
@@ -59,5 +79,21 @@ void lower_layers(Graph& g);
 /// Throws nanogate::Error for a configuration naming a missing layer, a
 /// config type that conflicts with a Quant node, or a type over 64 bits.
 void infer_precision(Graph& g, const Config& cfg);
+
+/// Exactness (src/passes/exactness.cpp): marks every layer of a typed graph
+/// (Node::exactness). In a quantized model a layer is Inexact when a float
+/// constant (weights, biases, affine constants, BatchNorm scale/offset,
+/// LeakyRelu alpha) is not held exactly by the type it was given by default,
+/// Configured when the configuration names the layer (LayerName/LayerType),
+/// Table for Sigmoid/Softmax; every layer of a float model is FloatModel.
+void mark_exactness(Graph& g, const Config& cfg);
+
+/// "exact", "INEXACT", "configured", "table" or "-" (float model).
+std::string exactness_str(const Node& n);
+
+/// The refusal of inexact layers: throws nanogate::Error naming the first
+/// Inexact layer and the reason unless `allow_inexact`; returns one warning
+/// line per allowed Inexact layer and per Table layer (for stderr).
+std::vector<std::string> require_exact(const Graph& g, bool allow_inexact);
 
 }  // namespace nanogate

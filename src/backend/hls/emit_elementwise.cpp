@@ -56,54 +56,17 @@ void open_elements(LayerCtx& c, int64_t n) {
   c.body.pragma("UNROLL");
 }
 
-/// Threshold: for each channel, the input codes where the output code of
-/// quantize(x*scale + offset) steps (the emulator's construction).
-void thresholds(const Fixed& tx, const Fixed& ty, const std::vector<double>& sc, const std::vector<double>& of,
-                std::vector<std::vector<int64_t>>& thr, std::vector<int>& dirs) {
-  auto code = [&](size_t ch, int64_t raw) { return quantize(tx.value(raw) * sc[ch] + of[ch], ty); };
-  int64_t lo = tx.min_raw(), hi = tx.max_raw();
-  for (size_t ch = 0; ch < sc.size(); ++ch) {
-    int dir = sc[ch] >= 0 ? 1 : -1;
-    dirs.push_back(dir);
-    std::vector<int64_t> t;
-    for (int64_t level = ty.min_raw() + 1; level <= ty.max_raw(); ++level) {
-      int64_t a = lo, b = hi;
-      if (dir > 0) {
-        if (code(ch, hi) < level) {
-          t.push_back(hi + 1);
-          continue;
-        }
-        while (a < b) {
-          int64_t m = a + (b - a) / 2;
-          if (code(ch, m) >= level) b = m;
-          else a = m + 1;
-        }
-      } else {
-        if (code(ch, lo) < level) {
-          t.push_back(lo - 1);
-          continue;
-        }
-        while (a < b) {
-          int64_t m = a + (b - a + 1) / 2;
-          if (code(ch, m) >= level) a = m;
-          else b = m - 1;
-        }
-      }
-      t.push_back(a);
-    }
-    thr.push_back(t);
-  }
-}
-
 void emit_threshold_or_batchnorm(LayerCtx& c) {
   const Node& n = c.node;
   const ArrayArg& x = c.inputs.at(0);
   std::vector<double> sc, of;
-  batchnorm_affine(c.graph, n, sc, of);
+  if (n.op == "BatchNorm") batchnorm_affine(c.graph, n, sc, of);
+  else threshold_affine(c.graph, n, sc, of);
   int64_t C = int64_t(sc.size()), size = c.output.size;
   const Shape& os = c.output.shape;
-  if (os.empty() || os[0] != C) c.fail("channel count " + std::to_string(C) + " does not match shape " + shape_str(os));
-  int64_t inner = size / os[0];
+  if (os.empty() || (os[0] != C && C != size))
+    c.fail("channel count " + std::to_string(C) + " does not match shape " + shape_str(os));
+  int64_t inner = C == size ? 1 : size / os[0];
   std::string chan = inner == 1 ? "i % " + std::to_string(C) : "(i / " + std::to_string(inner) + ") % " + std::to_string(C);
   if (n.op == "BatchNorm") {
     Fixed ts = *n.precision.weight, to = *n.precision.bias;
@@ -124,17 +87,17 @@ void emit_threshold_or_batchnorm(LayerCtx& c) {
   // Threshold: output code = min code + number of thresholds reached.
   const Fixed& tx = x.type;
   const Fixed& ty = c.output.type;
-  std::vector<std::vector<int64_t>> thr;
-  std::vector<int> dirs;
-  thresholds(tx, ty, sc, of, thr, dirs);
-  int64_t L = ty.max_raw() - ty.min_raw();
+  ThresholdTable table = compute_thresholds(c.graph, n, tx);
+  const std::vector<std::vector<int64_t>>& thr = table.thr;
+  const std::vector<int>& dirs = table.dir;
+  int64_t L = int64_t(thr.at(0).size());
   Fixed tt{true, tx.width + 2, tx.int_bits + 2};  // holds the sentinels min-1 and max+1
   std::string tt_name = c.typedef_for("threshold", tt);
   std::vector<int64_t> tv, lv;
   std::vector<std::string> dv;
   for (auto& row : thr)
     for (int64_t t : row) tv.push_back(t);
-  for (int64_t k = 0; k <= L; ++k) lv.push_back(ty.min_raw() + k);
+  for (int64_t k = 0; k <= L; ++k) lv.push_back(table.base + table.step * k);
   bool all_up = std::all_of(dirs.begin(), dirs.end(), [](int d) { return d > 0; });
   c.table(c.id + "_thr", tt_name, tt, tv,
           n.name + ": BatchNorm + Quant as a step function; thresholds [" + std::to_string(C) + "][" +

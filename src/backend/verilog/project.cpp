@@ -19,6 +19,7 @@
 #include "nanogate/netlist/demand.hpp"
 #include "nanogate/netlist/lower.hpp"
 #include "nanogate/netlist/netlist_emulator.hpp"
+#include "nanogate/passes/passes.hpp"
 #include "nanogate/report/synth.hpp"
 #include "naming.hpp"
 #include "quantize_plan.hpp"
@@ -70,6 +71,15 @@ nlohmann::ordered_json port_json(const NetPort& p, const std::string& verilog_na
   j["layout"] = "element k at bits [(k+1)*" + std::to_string(p.type.width) + "-1 : k*" +
                 std::to_string(p.type.width) + "]";
   return j;
+}
+
+/// Host-side dequantization of an output port whose codes stand for float
+/// values (Tensor::dequant_scale): model value = value * scale[k] + offset[k].
+void add_dequant(nlohmann::ordered_json& j, const Tensor& t) {
+  if (t.dequant_scale.empty()) return;
+  j["dequant"] = {{"formula", "model value[k] = value[k] * scale[k] + offset[k] (host-side)"},
+                  {"scale", t.dequant_scale},
+                  {"offset", t.dequant_offset}};
 }
 
 void write_text(const fs::path& p, const std::string& text) {
@@ -172,11 +182,13 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   const report::Family family = report::parse_family(o.family);
   const DelayModel delays = load_delay_model(o.family);
   Model model = compile(o.model_path, o.config_path, o.weights_path);
+  std::vector<std::string> warnings = require_exact(model.graph, o.allow_inexact);
   LowerOptions lo;
   lo.dc = o.dc;
   Netlist n = lower_to_netlist(model, lo);
   n.verify();
   VerilogProject p;
+  p.warnings = std::move(warnings);
   p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns, o.register_ports);
   // A product of two variables is one Mul op, which no register can split: when
   // one misses the period, the products become shift-and-add rows instead
@@ -258,7 +270,12 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   ports["inputs"] = nlohmann::ordered_json::array();
   ports["outputs"] = nlohmann::ordered_json::array();
   for (size_t i = 0; i < n.inputs.size(); ++i) ports["inputs"].push_back(port_json(n.inputs[i], names.inputs[i]));
-  for (size_t i = 0; i < n.outputs.size(); ++i) ports["outputs"].push_back(port_json(n.outputs[i], names.outputs[i]));
+  for (size_t i = 0; i < n.outputs.size(); ++i) {
+    ports["outputs"].push_back(port_json(n.outputs[i], names.outputs[i]));
+    if (model.graph.has_tensor(n.outputs[i].tensor)) add_dequant(ports["outputs"].back(), model.graph.tensor(n.outputs[i].tensor));
+  }
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    if (model.graph.has_tensor(n.inputs[i].tensor)) add_dequant(ports["inputs"][i], model.graph.tensor(n.inputs[i].tensor));
   j["ports"] = ports;
   j["stripped_softmax"] = n.stripped;
   const nlohmann::ordered_json res = netlist_resources(n);
@@ -318,12 +335,10 @@ VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions&
       x.resize(first + size_t(t.rows * n_in));
       int64_t off = 0;
       for (size_t p = 0; p < n.inputs.size(); ++p) {
-        const auto& vals = er.trace.at(layer.firmware_inputs()[p].tensor);
+        const auto& codes = er.trace_raw.at(layer.firmware_inputs()[p].tensor);
         const int64_t cnt = int64_t(n.inputs[p].values.size());
         for (int64_t r = 0; r < t.rows; ++r)
-          for (int64_t k = 0; k < cnt; ++k)
-            x[first + size_t(r * n_in + off + k)] =
-                std::llround(std::ldexp(vals[size_t(r * cnt + k)], n.inputs[p].type.frac_bits()));
+          for (int64_t k = 0; k < cnt; ++k) x[first + size_t(r * n_in + off + k)] = codes[size_t(r * cnt + k)];
         off += cnt;
       }
     }
@@ -346,13 +361,13 @@ VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions&
   std::vector<bool> ok(size_t(rows), true);
   int64_t off = 0;
   for (const auto& p : n.outputs) {
-    const auto& lv = lr.trace.at(p.tensor);
+    const auto& lv = lr.trace_raw.at(p.tensor);
     const int64_t cnt = int64_t(p.values.size());
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t k = 0; k < cnt; ++k) {
         const size_t at = size_t(r * n_out + off + k);
         const int64_t a = rtl[at], b = ref_net[at];
-        const int64_t c = std::llround(std::ldexp(lv[size_t(r * cnt + k)], p.type.frac_bits()));
+        const int64_t c = lv[size_t(r * cnt + k)];
         if (a == b && b == c) continue;
         ok[size_t(r)] = false;
         if (res.bad_vector < 0 || r < res.bad_vector || (r == res.bad_vector && off + k < res.bad_output)) {
