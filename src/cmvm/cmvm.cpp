@@ -281,6 +281,18 @@ OutputRef reduce_column(AdderGraph& g, const Column& c) {
 
 }  // namespace
 
+int64_t cse_pattern_count(const std::vector<int64_t>& W, int n_in, int n_out) {
+  if (W.size() != static_cast<size_t>(n_in) * static_cast<size_t>(n_out))
+    throw std::invalid_argument("cse_pattern_count: matrix size does not match n_in * n_out");
+  int64_t total = 0;
+  for (int j = 0; j < n_out; ++j) {
+    int64_t d = 0;
+    for (int i = 0; i < n_in; ++i) d += csd_weight(W[static_cast<size_t>(i) * static_cast<size_t>(n_out) + j]);
+    total += d * (d - 1) / 2;
+  }
+  return total;
+}
+
 AdderGraph optimize_cmvm(const std::vector<int64_t>& W, int n_in, int n_out,
                          const std::vector<std::pair<int64_t, int64_t>>& ranges, const CmvmOptions& opts) {
   if (n_in < 0 || n_out < 0 || W.size() != static_cast<size_t>(n_in) * static_cast<size_t>(n_out))

@@ -3,6 +3,8 @@
 #include "nanogate/frontend/onnx.hpp"
 
 #include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+#include <onnx/version_converter/convert.h>
 
 #include <algorithm>
 #include <cmath>
@@ -143,8 +145,20 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
     if (is_default_domain(o.domain())) opset = o.version();
   if (opset == -1 && model.opset_import_size() == 0)
     throw Error(src, "not a valid ONNX model (no opset_import)");
-  if (opset != -1 && (opset < 7 || opset > 21))
-    throw Error(src, "ONNX opset " + std::to_string(opset) + " is not supported (nanogate reads opsets 7 to 21)");
+  if (opset != -1 && opset < 7) {  // lifted by onnx's own version converter (its adapters define the semantics)
+    try {
+      onnx::shape_inference::InferShapes(model);  // the converter's adapters need every input's shape
+      model = onnx::version_conversion::ConvertVersion(model, 7);
+    } catch (const std::exception& e) {
+      throw Error(src, "ONNX opset " + std::to_string(opset) +
+                           " is older than nanogate reads (7 to 21) and onnx's version converter cannot lift it to "
+                           "opset 7: " + e.what());
+    }
+    opset = 7;
+  }
+  if (opset != -1 && opset > 21)
+    throw Error(src, "ONNX opset " + std::to_string(opset) + " is not supported (nanogate reads opsets 7 to 21; "
+                     "older ones through onnx's version converter)");
 
   const auto& g = model.graph();
   Graph graph;

@@ -32,6 +32,8 @@ struct Term {
 class NetBuilder {
  public:
   explicit NetBuilder(Netlist& net) : net_(net) {}
+  /// The netlist being built (for notes and reports).
+  Netlist& netlist() { return net_; }
 
   std::string layer;  ///< layer-graph node of the values being built
   bool expand_products = false;  ///< mul() of two variables as shift-and-add rows (see mul)

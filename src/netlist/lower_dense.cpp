@@ -10,6 +10,9 @@
 //    cast to accum, the bias cast to accum, summed in input order with a cast
 //    after each add — or, when accum WRAPs, summed exactly and cast once (equal
 //    modulo 2^W); then cast to result. Zero weights cost nothing.
+#include <algorithm>
+#include <string>
+
 #include "nanogate/cmvm/cmvm.hpp"
 #include "netlist/lower_internal.hpp"
 
@@ -18,6 +21,7 @@ namespace nanogate {
 namespace {
 
 struct DenseLayer {
+  std::string name;           ///< the layer (notes)
   int64_t n_in = 0, n_out = 0;
   Fixed tx, tw, tb, acc, result;
   std::vector<int64_t> w, b;  ///< raw codes: W row-major n_in × n_out, bias n_out
@@ -43,6 +47,15 @@ std::vector<int> dense_cmvm(LowerContext& cx, const DenseLayer& d, const std::ve
   }
   cmvm::CmvmOptions opt;
   opt.dc = cx.opt.dc;
+  const int64_t patterns = cmvm::cse_pattern_count(w, int(d.n_in), int(d.n_out));
+  if (cx.opt.cse_budget >= 0 && patterns > cx.opt.cse_budget) {
+    opt.cse = false;
+    std::string note = d.name + ": " + std::to_string(d.n_in) + "x" + std::to_string(d.n_out) + " matrix has " +
+                       std::to_string(patterns) + " two-term patterns, over the CMVM search budget of " +
+                       std::to_string(cx.opt.cse_budget) + ": plain CSD adder trees (no sharing)";
+    auto& notes = cx.b.netlist().notes;
+    if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+  }
   cmvm::AdderGraph G = cmvm::optimize_cmvm(w, int(d.n_in), int(d.n_out), ranges, opt);
   // node k of G = Term nodes[k] (values at the inputs' binary point)
   std::vector<Term> nodes;
@@ -101,6 +114,7 @@ void lower_dense(LowerContext& cx, const Node& n) {
   const Tensor& W = g.tensor(n.inputs.at(1));
   if (W.shape.size() != 2 || !W.is_const) cx.fail(n, "Dense weights must be a constant matrix");
   DenseLayer d;
+  d.name = n.name;
   d.n_in = W.shape[0];
   d.n_out = W.shape[1];
   d.tx = *g.tensor(n.inputs[0]).type;

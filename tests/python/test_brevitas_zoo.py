@@ -208,3 +208,19 @@ def test_inexact_layer_is_refused_then_allowed_with_a_warning(tmp_path):
     p = run_cli("convert", model, "-o", tmp_path / "prj", check=False)
     assert p.returncode != 0 and "'float_fc' (Dense): not bit-exact" in p.stderr
     assert "INEXACT" in run_cli("inspect", model).stdout
+
+
+def test_python_api_refuses_inexact_unless_allowed_and_marks_layers(tmp_path):
+    import nanogate
+
+    model = tmp_path / "inexact.onnx"
+    inexact_model(model)
+    with pytest.raises(nanogate.NanogateError, match=r"node 'float_fc' \(Dense\): not bit-exact"):
+        nanogate.convert(str(model))
+    with pytest.warns(UserWarning, match=r"'float_fc' \(Dense\): not bit-exact"):
+        fw = nanogate.convert(str(model), allow_inexact=True)
+    assert [l["exact"] for l in fw.report()["layers"] if l["name"] == "float_fc"] == ["INEXACT"]
+    zoo_fw = nanogate.convert(str(zoo("w4a4_zeropoint")))
+    assert all(l["exact"] == "exact" for l in zoo_fw.report()["layers"])
+    x = events(64, 500)
+    assert np.array_equal(zoo_fw.predict(x), emulate(zoo("w4a4_zeropoint"), x, tmp_path))

@@ -35,6 +35,7 @@ int run_verilog(Opts& o, const Config& cfg) {
   o.p.allow_inexact = o.allow_inexact;
   VerilogProject r = convert_to_verilog(o.dir, o.p);
   for (const std::string& w : r.warnings) std::fprintf(stderr, "nanogate: warning: %s\n", w.c_str());
+  for (const auto& note : r.report.at("notes")) std::fprintf(stderr, "nanogate: note: %s\n", note.get<std::string>().c_str());
   const auto& t = r.report.at("totals");
   std::printf("%s/%s: latency %d cycle(s)%s = %.3g ns at %.3g ns (%s delay model, worst stage %.2f ns%s)\n",
               o.dir.c_str(), r.verilog_file.c_str(), r.pipeline.latency_cycles,
@@ -98,6 +99,10 @@ Command add_convert(CLI::App& app) {
   o->period_opt = sub->add_option("--clock-period", o->p.clock_period_ns, "target clock period in ns (0: combinational)")
                       ->capture_default_str();
   sub->add_option("--dc", o->p.dc, "CMVM delay constraint: adder depth <= minimal + DC (-1: none)")->capture_default_str();
+  sub->add_option("--cse-budget", o->p.cse_budget,
+                  "CMVM sharing search budget in two-term patterns per matrix; larger matrices get plain adder "
+                  "trees (-1: no limit)")
+      ->capture_default_str();
   sub->add_option("--family", o->p.family, "verilog: FPGA family (delay model, Yosys script): xc7, xcup, ice40, ecp5")
       ->check(CLI::IsMember({"xc7", "xcup", "ice40", "ecp5"}))
       ->capture_default_str();

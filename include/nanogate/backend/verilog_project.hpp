@@ -28,6 +28,7 @@ struct VerilogProjectOptions {
   std::string weights_path;      ///< weights HDF5 of a Keras JSON model ("" = beside it; copied)
   double clock_period_ns = 5.0;  ///< pipelining target (<= 0: combinational)
   int dc = 2;                    ///< CMVM delay constraint (LowerOptions::dc)
+  int64_t cse_budget = int64_t(1) << 22;  ///< CMVM search budget in two-term patterns (LowerOptions::cse_budget)
   std::string family = "xc7";    ///< delay model and Yosys flow: xc7, xcup, ice40, ecp5
   bool valid = true;             ///< valid_in / valid_out ports
   bool register_ports = false;   ///< a register on every input and output port (pipeline_netlist)

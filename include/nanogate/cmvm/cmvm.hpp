@@ -84,6 +84,10 @@ int csd_weight(int64_t w);
 /// std::invalid_argument when W.size() != n_in * n_out.
 int64_t plain_csd_adders(const std::vector<int64_t>& W, int n_in, int n_out);
 
+/// Initial two-term patterns of the CSE search over W: Σ over columns of
+/// C(#CSD digits of the column, 2) (its cost grows with it; LowerOptions::cse_budget).
+int64_t cse_pattern_count(const std::vector<int64_t>& W, int n_in, int n_out);
+
 /// Minimal balanced adder depth of the plain CSD implementation: max over
 /// columns of ceil(log2(#CSD digits)) (0 for columns with at most one digit).
 int minimal_csd_depth(const std::vector<int64_t>& W, int n_in, int n_out);

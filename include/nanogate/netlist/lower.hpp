@@ -14,6 +14,11 @@ struct LowerOptions {
   /// rows (NetBuilder::mul) instead of one Mul op, so that pipelining can
   /// place registers inside a product wider than one clock period allows.
   bool expand_products = false;
+  /// Budget of the CMVM common-subexpression search, in initial two-term
+  /// patterns (Σ over columns of C(#CSD digits, 2); its time and memory grow
+  /// with it): a larger matrix (e.g. a 784x64 binary layer: 19.7 M) gets
+  /// plain CSD balanced adder trees, recorded in Netlist::notes. < 0: no limit.
+  int64_t cse_budget = int64_t(1) << 22;
 };
 
 /// Lowers Model::graph to a Netlist that computes, bit for bit, what the layer

@@ -79,6 +79,9 @@ struct Netlist {
   /// of such an output carries the Softmax's *input* tensor (NetPort::tensor),
   /// which preserves the argmax; the host applies the Softmax if it needs it.
   std::vector<std::string> stripped;
+  /// Lowering decisions worth a line in the report (e.g. a CMVM sharing
+  /// search skipped by LowerOptions::cse_budget).
+  std::vector<std::string> notes;
   int latency = 0;                 ///< clock cycles from inputs to outputs (0 = combinational)
   double clock_period_ns = 0;      ///< the period the pipelining targeted (0 = none)
 

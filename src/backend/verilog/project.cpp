@@ -185,6 +185,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   std::vector<std::string> warnings = require_exact(model.graph, o.allow_inexact);
   LowerOptions lo;
   lo.dc = o.dc;
+  lo.cse_budget = o.cse_budget;
   Netlist n = lower_to_netlist(model, lo);
   n.verify();
   VerilogProject p;
@@ -249,7 +250,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
                 {"config", o.config_path.empty() ? nlohmann::ordered_json(nullptr)
                                                  : nlohmann::ordered_json(fs::absolute(o.config_path).lexically_normal().string())},
                 {"config_copy", config_copy.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(config_copy)}};
-  j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"family", o.family},
+  j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"cse_budget", o.cse_budget}, {"family", o.family},
                   {"valid", o.valid},                     {"register_ports", o.register_ports},
                   {"strip_final_softmax", lo.strip_final_softmax},
                   {"expand_products", lo.expand_products}};
@@ -278,6 +279,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
     if (model.graph.has_tensor(n.inputs[i].tensor)) add_dequant(ports["inputs"][i], model.graph.tensor(n.inputs[i].tensor));
   j["ports"] = ports;
   j["stripped_softmax"] = n.stripped;
+  j["notes"] = n.notes;
   const nlohmann::ordered_json res = netlist_resources(n);
   j["layers"] = res["layers"];
   j["totals"] = res["totals"];
@@ -296,6 +298,7 @@ VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions&
   Model model = compile(model_path, config_path);
   LowerOptions lo;
   lo.dc = rep.at("options").at("dc").get<int>();
+  lo.cse_budget = rep.at("options").value("cse_budget", lo.cse_budget);
   lo.expand_products = rep.at("options").value("expand_products", false);
   Netlist n = lower_to_netlist(model, lo);
   VerilogOptions vo;
