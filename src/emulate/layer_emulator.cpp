@@ -161,6 +161,7 @@ struct Emulator::Impl {
   std::vector<FwPort> fw_ports;  // firmware input ports: typed graph inputs and InputQuant outputs
   int64_t fw_size = 0;
   std::vector<DoubleCast> input_dc;  // per typed graph input: double → its type
+  std::vector<std::string> input_names;  // per typed graph input
   int threads = 0;                   // set_threads(); 0: NANOGATE_THREADS or all cores
 
   EmulatorResult run_typed(const double* x, const int64_t* fw, int64_t rows, bool trace,
@@ -220,6 +221,7 @@ struct Emulator::Impl {
       if (t.type) {
         inputs.push_back({buffer(g, in), col});
         input_dc.emplace_back(*t.type);
+        input_names.push_back(in);
       }
       col += t.size();
     }
@@ -841,10 +843,11 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
               double lsb = b.type.lsb();
               if (std::isnan(v) || quantize(v, sat) != raw || v > b.type.value(b.type.max_raw()) + lsb ||
                   v < b.type.value(b.type.min_raw()) - lsb)
-                throw Error(I.model->source, "input event " + std::to_string(r0 + r) + ", value " +
-                                                 std::to_string(col + i) + " = " + std::to_string(v) +
+                throw Error(I.model->source, "input '" + I.input_names[ii] + "' event " + std::to_string(r0 + r) +
+                                                 ", value " + std::to_string(col + i) + " = " + std::to_string(v) +
                                                  " is outside the input type " + b.type.str() +
-                                                 " (configure a wider input precision)");
+                                                 " (configure a wider one: LayerName." + I.input_names[ii] +
+                                                 ".Precision.result)");
             }
             bd[r * b.size + i] = raw;
           }

@@ -130,11 +130,6 @@ struct Absorb {
     return a;
   }
 
-  std::string fw_name(const std::string& t) {
-    auto it = pending.find(t);
-    return it == pending.end() ? t : it->second.fw;
-  }
-
   void affine_step(const Node& n, Affine p) {
     const Shape& sh = g.tensor(n.outputs[0]).shape;
     if (p.relu) fail(n, "a Relu on the float-scaled output of '" + p.origin + "' must be followed by its quantizer");
@@ -150,8 +145,8 @@ struct Absorb {
       bool x_first = n.inputs[0] == pending_input(n);
       const std::string& c = x_first ? n.inputs[1] : n.inputs[0];
       if (!is_const(c)) fail(n, "float-scaled activations can only be combined with constants here");
-      if (g.tensor(c).size() > int64_t(p.a.size()) && g.tensor(c).shape.size() <= sh.size())
-        fail(n, "constant '" + c + "' is larger than the activation");
+      if (num_elements(sh) != int64_t(p.a.size()))
+        fail(n, "constant '" + c + "' broadcasts the float-scaled activation to a larger shape " + shape_str(sh));
       std::vector<double> v = spread(n, c, sh);
       for (size_t i = 0; i < p.a.size(); ++i) {
         if (n.op == "Mul") p.a[i] *= v[i], p.b[i] *= v[i];

@@ -3,6 +3,7 @@
 // equal the layer emulator (Emulator::run_firmware) bit for bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -402,6 +403,52 @@ TEST(NetlistModels, MnistTfcThresholds) {
   Model m = compile_model(std::string(NANOGATE_MODELS_DIR) + "/mnist/TFC_2W2A.onnx");
   Netlist net = check_model(m);
   EXPECT_GT(count_values(net, NetOp::Cmp), 0);
+}
+
+TEST(NetlistLower, FloatScaleQuantizersAreExactOnEveryInputCode) {
+  // x: 9-bit codes of scale 2^-4. Three quantizers of float-scaled values:
+  //   a = Quant(x * -0.37 + 0.11, s = 0.21, 3 bits signed)        (decreasing thresholds)
+  //   b = Quant(Relu(x * 0.53), s = 0.173, 2 bits unsigned, zero point 1, HALF_UP)
+  //   c = BipolarQuant(x * 0.9 - 0.3, s = 0.7)                      (the sign)
+  nanogate::testing::GraphBuilder gb;
+  auto x = gb.quant("qx", gb.input("x", {8}), 0.0625, 9, true);
+  auto k = [&](const char* n, double v) { return gb.constant(n, {}, {v}); };
+  auto a = gb.quant("qa", gb.node("Add", "a_add", {gb.node("Mul", "a_mul", {x, k("ka", -0.37)}), k("oa", 0.11)}),
+                    0.21, 3, true);
+  auto r = gb.node("Relu", "b_relu", {gb.node("Mul", "b_mul", {x, k("kb", 0.53)})});
+  auto b = gb.node("Quant", "qb", {r, k("sb", 0.173), k("zb", 1.0), k("bb", 2.0)},
+                   {{"signed", int64_t(0)}, {"rounding_mode", std::string("HALF_UP")}}, "qonnx.custom_op.general");
+  auto c = gb.node("BipolarQuant", "qc", {gb.node("Sub", "c_sub", {gb.node("Mul", "c_mul", {x, k("kc", 0.9)}),
+                                                                 k("oc", 0.3)}), k("sc", 0.7)},
+                   {}, "qonnx.custom_op.general");
+  Graph g = gb.g;
+  g.outputs = {a, b, c};
+  Model m = compile_graph(g, Config{});
+  for (const char* q : {"qa", "qb", "qc"}) {
+    const Node* n = m.graph.find_node(q);
+    ASSERT_TRUE(n) << q;
+    EXPECT_EQ(n->op, "Threshold") << q;
+  }
+  // every code of x (one per event, in all 8 elements) against the formulas in real
+  // arithmetic on the double constants (long double here)
+  using L = long double;
+  std::vector<double> xs;
+  for (int v = -256; v < 256; ++v) xs.insert(xs.end(), 8, std::ldexp(double(v), -4));
+  const int64_t rows = 512;
+  EmulatorResult res = Emulator(m).run(xs.data(), rows);
+  for (int64_t e = 0; e < rows; ++e) {
+    const L xv = xs[size_t(e * 8)];
+    const L ra = std::clamp<L>(std::nearbyint((xv * L(-0.37) + L(0.11)) / L(0.21)), -4, 3);
+    const L rb = std::clamp<L>(std::floor(std::max<L>(0, xv * L(0.53)) / L(0.173) + 1 + L(0.5)), 0, 3) - 1;
+    const L rc = xv * L(0.9) - L(0.3) >= 0 ? 1 : -1;
+    for (int j = 0; j < 8; ++j) {
+      EXPECT_EQ(res.raw[size_t(e * 24 + j)], int64_t(ra)) << "a at x=" << double(xv);
+      EXPECT_EQ(res.raw[size_t(e * 24 + 8 + j)], int64_t(rb)) << "b at x=" << double(xv);
+      EXPECT_EQ(res.raw[size_t(e * 24 + 16 + j)], int64_t(rc)) << "c at x=" << double(xv);
+      EXPECT_DOUBLE_EQ(res.values[size_t(e * 24 + j)], double(ra) * 0.21);
+    }
+  }
+  check_model(m);  // the netlist's comparators give the same codes
 }
 
 TEST(NetlistModels, DefaultDigitsModel) {

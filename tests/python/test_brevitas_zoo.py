@@ -126,10 +126,11 @@ def _train_module():
     return mod
 
 
-@pytest.mark.parametrize("name", ["w3a3_perchannel", "w4a4_zeropoint"])
+@pytest.mark.parametrize("name", ["w1a1", "w1a2", "w2a2", "w3a3_perchannel", "w4a4_zeropoint"])
 def test_retrained_module_equals_file_and_brevitas_forward_equals_nanogate(name, tmp_path):
     """train.py's module, retrained with its seeds, exports the committed file byte for
-    byte, and Brevitas' own quantized forward equals nanogate on 10,000 inputs."""
+    byte, and Brevitas' own quantized forward equals nanogate on 10,000 inputs (the 8-bit
+    and 784-input models have float32 near-ties, as against qonnx above)."""
     import torch
 
     mod = _train_module()

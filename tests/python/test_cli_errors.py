@@ -90,7 +90,8 @@ def test_input_out_of_range_is_an_error(tmp_path):
     inp = tmp_path / "x.npy"
     np.save(inp, x)
     p = run_cli("emulate", JET, "--input", inp, "--output", tmp_path / "y.npy", check=False)
-    assert_one_line_error(p, "event 2", "value 5", "fixed<16,6>")
+    assert_one_line_error(p, "input 'global_in'", "event 2", "value 5", "fixed<16,6>",
+                          "LayerName.global_in.Precision.result")
 
 
 def test_wrong_input_width(tmp_path):

@@ -33,7 +33,10 @@ def test_inspect_qkeras_rows():
     assert r["zeros"] == f"{zeros:.1f}%"
     assert table["Quant_8"]["result"] == "ufixed<6,0,RND_CONV,SAT>"
     assert table["global_in"]["result"] == "fixed<16,6>"  # hls4ml's default input precision
-    assert out.strip().splitlines()[-1] == "total parameters: 4389"
+    lines = out.strip().splitlines()
+    assert "total parameters: 4389" in lines
+    assert table["Softmax_0"]["exact"] == "table" and table["MatMul_0"]["exact"] == "exact"
+    assert lines[-1] == "table: Softmax_0: a float function, evaluated per input code and rounded to fixed<16,6>"
 
 
 def test_inspect_with_config_shows_configured_types(tmp_path):

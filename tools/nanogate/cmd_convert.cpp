@@ -34,7 +34,7 @@ int run_verilog(Opts& o, const Config& cfg) {
   if (o.period_opt->count() == 0 && cfg.clock_period_ns) o.p.clock_period_ns = *cfg.clock_period_ns;
   o.p.allow_inexact = o.allow_inexact;
   VerilogProject r = convert_to_verilog(o.dir, o.p);
-  for (const std::string& w : r.warnings) std::fprintf(stderr, "nanogate: warning: %s\n", w.c_str());
+  print_warnings(r.warnings);
   for (const auto& note : r.report.at("notes")) std::fprintf(stderr, "nanogate: note: %s\n", note.get<std::string>().c_str());
   const auto& t = r.report.at("totals");
   std::printf("%s/%s: latency %d cycle(s)%s = %.3g ns at %.3g ns (%s delay model, worst stage %.2f ns%s)\n",
@@ -56,7 +56,8 @@ int run_vitis(Opts& o, const Config& cfg) {
       !o.p.force)
     throw Error(o.dir, "folder is not empty and was not written by nanogate; pass --force to write into it");
   auto t0 = std::chrono::steady_clock::now();
-  Model m = load_exact_model(o.p.model_path, o.p.config_path, o.p.weights_path, o.allow_inexact);
+  std::vector<std::string> warnings;
+  Model m = load_exact_model(o.p.model_path, o.p.config_path, o.p.weights_path, o.allow_inexact, warnings);
   HlsOptions h;
   h.model_path = o.p.model_path;
   h.weights_path = o.p.weights_path;
@@ -71,6 +72,7 @@ int run_vitis(Opts& o, const Config& cfg) {
   HlsProject p = write_hls_project(m, h, o.dir);
   double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (auto& n : p.notes) std::fprintf(stderr, "nanogate: note: %s\n", n.c_str());
+  print_warnings(warnings);
   std::printf("%s: Vitis HLS project (%zu files, top '%s', part %s, %.3g ns, II = %d) written in %.3f s\n",
               o.dir.c_str(), p.files.size(), h.top.c_str(), h.part.c_str(), h.clock_period_ns, p.ii, dt);
   return 0;

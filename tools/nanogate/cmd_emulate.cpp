@@ -23,8 +23,9 @@ struct Opts {
 int run(const Opts& o) {
   if (std::filesystem::exists(o.out) && !o.force) throw Error(o.out, "output file exists; pass --force to overwrite it");
   if (o.raw && o.float_mode) throw Error(o.out, "--raw needs fixed-point mode (drop --float)");
+  std::vector<std::string> warnings;
   Model m = o.float_mode ? load_model(o.model, o.config, o.weights)
-                         : load_exact_model(o.model, o.config, o.weights, o.allow_inexact);
+                         : load_exact_model(o.model, o.config, o.weights, o.allow_inexact, warnings);
   Table x = read_table(o.in);
   Emulator emu(m, o.float_mode);
   if (x.cols != emu.input_size())
@@ -56,6 +57,7 @@ int run(const Opts& o) {
     else y.data = std::move(r.values);
   }
   write_table(o.out, y);
+  print_warnings(warnings);
   std::fprintf(stderr, "%lld events in %.3f s: %.0f events/s (%s; threads: %s)\n", (long long)x.rows, dt,
                dt > 0 ? double(x.rows) / dt : 0.0, o.float_mode ? "float" : "fixed-point",
                std::getenv("NANOGATE_THREADS") ? std::getenv("NANOGATE_THREADS") : "all cores for large batches");

@@ -16,10 +16,14 @@ Model load_model(const std::string& model, const std::string& config, const std:
 }
 
 Model load_exact_model(const std::string& model, const std::string& config, const std::string& weights,
-                       bool allow_inexact) {
+                       bool allow_inexact, std::vector<std::string>& warnings) {
   Model m = load_model(model, config, weights);
-  for (const std::string& w : require_exact(m.graph, allow_inexact)) std::fprintf(stderr, "nanogate: warning: %s\n", w.c_str());
+  warnings = require_exact(m.graph, allow_inexact);
   return m;
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) std::fprintf(stderr, "nanogate: warning: %s\n", w.c_str());
 }
 
 void add_exactness_option(CLI::App* sub, bool& allow_inexact) {

@@ -22,10 +22,13 @@ struct Command {
 Model load_model(const std::string& model, const std::string& config, const std::string& weights = "");
 
 /// load_model, then the refusal of inexact layers (require_exact, passes.hpp):
-/// throws nanogate::Error naming the first one unless `allow_inexact`; prints
-/// one "nanogate: warning:" line per allowed inexact or tabulated layer.
+/// throws nanogate::Error naming the first one unless `allow_inexact`;
+/// `warnings` gets one line per allowed inexact or tabulated layer (print them
+/// with print_warnings once the command succeeded, so that an error stays one line).
 Model load_exact_model(const std::string& model, const std::string& config, const std::string& weights,
-                       bool allow_inexact);
+                       bool allow_inexact, std::vector<std::string>& warnings);
+/// "nanogate: warning: ..." on stderr, one line each.
+void print_warnings(const std::vector<std::string>& warnings);
 /// The --allow-inexact flag of the commands that run or convert a model.
 void add_exactness_option(CLI::App* sub, bool& allow_inexact);
 
