@@ -41,6 +41,13 @@ struct LowerContext {
 /// accumulator is exact and wraps, else per-product casts as hls4ml.
 void lower_dense(LowerContext& cx, const Node& n);
 
+/// Lowers a Threshold layer on the element values x (lower_threshold.cpp):
+/// per channel (chan[i] of element i), comparators summed, or one exact
+/// constant multiply + floor + clamp when cheaper; the same codes as the
+/// layer emulator's step table on every input code.
+std::vector<int> lower_threshold(LowerContext& cx, const Node& n, const std::vector<int>& x,
+                                 const std::vector<int64_t>& chan);
+
 /// Lowers one non-Dense layer op (lower_layers.cpp): Add, Sub, Mul, Relu,
 /// LeakyRelu, Cast, Move, ReduceSum, Threshold, BatchNorm, BipolarQuant,
 /// Sigmoid. Throws nanogate::Error for any other op.

@@ -27,37 +27,6 @@ std::vector<int> lower_arith(LowerContext& cx, const Node& n) {
   return y;
 }
 
-/// Threshold: base + number of thresholds reached, one comparator each
-/// (thresholds outside the input range are constant bits).
-std::vector<int> lower_threshold(LowerContext& cx, const Node& n, const std::vector<int>& x,
-                                 const std::vector<int64_t>& chan) {
-  const Fixed& tx = *cx.g.tensor(n.inputs[0]).type;
-  ThresholdTable tt = compute_thresholds(cx.g, n, tx);
-  const int step_shift = tt.step == 2 ? 1 : 0;
-  if (tt.step != 1 && tt.step != 2) cx.fail(n, "Threshold step must be 1 or 2");
-  std::vector<int> y;
-  for (size_t i = 0; i < x.size(); ++i) {
-    const size_t c = size_t(chan[i]);
-    int64_t count = tt.base;
-    std::vector<Term> bits;
-    for (int64_t t : tt.thr[c]) {
-      const bool up = tt.dir[c] > 0;  // up: x >= t, else x <= t
-      if (up ? t > tx.max_raw() : t < tx.min_raw()) continue;    // never
-      if (up ? t <= tx.min_raw() : t >= tx.max_raw()) {          // always
-        count += tt.step;
-        continue;
-      }
-      int k = cx.b.constant(t, tx);
-      // a bit adds one output code: 2^-frac(result)
-      bits.push_back(Term{up ? cx.b.cmp(CmpKind::GE, x[i], k) : cx.b.cmp(CmpKind::GE, k, x[i]),
-                          step_shift - cx.result(n).frac_bits(), false});
-    }
-    bits.push_back(Term{cx.b.constant(i128(count), cx.result(n).frac_bits()), 0, false});
-    y.push_back(cx.b.quantize(cx.b.sum(bits), cx.result(n)));
-  }
-  return y;
-}
-
 /// Sigmoid: a table over every input code.
 std::vector<int> lower_sigmoid(LowerContext& cx, const Node& n, const std::vector<int>& x) {
   const Fixed& ta = *cx.g.tensor(n.inputs[0]).type;
