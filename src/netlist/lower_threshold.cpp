@@ -88,10 +88,12 @@ std::vector<int> lower_threshold(LowerContext& cx, const Node& n, const std::vec
   const int64_t lo = n.attr_int("lo", 0), hi = n.attr_int("hi", 0), zero = n.attr_int("zero", 0);
   std::vector<double> sc, of;
   threshold_affine(cx.g, n, sc, of);
-  // The clamp of the multiply form: floor(v) - lo saturated to ufixed<w,w> = [0, hi - lo].
+  // The clamp of the multiply form: floor(v) - lo saturated to ufixed<w,w> = [0, 2^w - 1],
+  // then min(·, hi - lo) by one comparator when hi - lo < 2^w - 1.
   int w = 0;
   while (w < 62 && (int64_t(1) << w) - 1 < hi - lo) ++w;
-  const bool clamp_is_a_type = tt.step == 1 && hi > lo && (int64_t(1) << w) - 1 == hi - lo;
+  const bool clamp_is_a_type = tt.step == 1 && hi > lo && w < 62;
+  const bool clamp_top = clamp_is_a_type && (int64_t(1) << w) - 1 != hi - lo;
   // One implementation per channel, shared by its elements.
   std::vector<std::optional<AffineFloor>> fit(tt.thr.size());
   for (size_t c = 0; c < tt.thr.size(); ++c) {
@@ -111,7 +113,11 @@ std::vector<int> lower_threshold(LowerContext& cx, const Node& n, const std::vec
       // v = (m·x_raw + c)·2^-k - lo; x_raw = x·2^F, so m·x·2^(F-k) + (c - lo·2^k)·2^-k
       Term p = b.mul_const(Term{x[i], 0, false}, f->m, f->k - tx.frac_bits());
       Term v = b.add(p, Term{b.constant(f->c - (i128(lo) << f->k), f->k), 0, false});
-      const int code = b.quantize(v, clamp_t);  // floor, then saturate to [0, hi - lo]
+      int code = b.quantize(v, clamp_t);  // floor, then saturate to [0, 2^w - 1]
+      if (clamp_top) {
+        const int top = b.constant(hi - lo, clamp_t);
+        code = b.mux(b.cmp(CmpKind::GE, code, top), top, code);
+      }
       Term out = b.add(Term{code, 0, false}, Term{b.constant(i128(lo - zero), 0), 0, false});
       out.shift -= R.frac_bits();  // raw code lo-zero.. of R is the value at R's LSB
       y.push_back(b.quantize(out, R));

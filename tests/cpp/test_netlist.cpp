@@ -451,6 +451,34 @@ TEST(NetlistLower, FloatScaleQuantizersAreExactOnEveryInputCode) {
   check_model(m);  // the netlist's comparators give the same codes
 }
 
+TEST(NetlistLower, WideThresholdsBecomeOneExactMultiplyOnEveryInputCode) {
+  // 8-bit quantizers (255 thresholds) of a 12-bit code: increasing, decreasing and with
+  // a Relu + zero point; the netlist's multiply-floor-clamp equals the table everywhere.
+  nanogate::testing::GraphBuilder gb;
+  auto x = gb.quant("qx", gb.input("x", {3}), 0.125, 12, true);
+  auto k = [&](const char* n, double v) { return gb.constant(n, {}, {v}); };
+  auto slope = gb.constant("slope", {3}, {0.0731, -0.0417, 0.0593});
+  auto off = gb.constant("off", {3}, {0.37, -1.1, 0.05});
+  auto a = gb.node("Relu", "r", {gb.node("Add", "add", {gb.node("Mul", "mul", {x, slope}), off})});
+  auto q = gb.node("Quant", "q8", {a, k("s8", 0.0113), k("z8", 3.0), k("b8", 8.0)},
+                   {{"signed", int64_t(0)}}, "qonnx.custom_op.general");
+  auto q2 = gb.quant("q8s", gb.node("Mul", "mul2", {x, slope}), 0.0291, 8, true, true);
+  Graph g = gb.g;
+  g.outputs = {q, q2};
+  Model m = compile_graph(g, Config{});
+  Netlist net = lower_to_netlist(m);
+  EXPECT_LT(count_values(net, NetOp::Cmp), 100);  // not 6 x 255 comparators
+  std::vector<int64_t> codes;
+  for (int64_t v = -2048; v < 2048; ++v) codes.insert(codes.end(), 3, v);
+  const int64_t rows = 4096;
+  std::vector<int64_t> got = NetlistEmulator(net).run(codes.data(), rows);
+  EmulatorResult want = Emulator(m).run_firmware(codes.data(), rows);
+  ASSERT_EQ(got.size(), want.raw.size());
+  int64_t bad = 0;
+  for (size_t i = 0; i < got.size(); ++i) bad += got[i] != want.raw[i];
+  EXPECT_EQ(bad, 0);
+}
+
 TEST(NetlistModels, DefaultDigitsModel) {
   Model m = compile_model(std::string(NANOGATE_SOURCE_DIR) + "/examples/default/digits_qmlp.onnx");
   check_model(m);
