@@ -152,6 +152,12 @@ FArray quant(const Ctx& c, const std::vector<FArg>& in) {
     if (!in[i].a || in[i].batched) c.fail("Quant with a non-constant scale, zero point or bit width is not supported");
   const FArray &s = *in[1].a, &z = *in[2].a, &bw = *in[3].a;
   if (bw.v.size() != 1) c.fail("Quant bit width must be a scalar");
+  if (!(bw.v[0] >= 1 && bw.v[0] <= 64) || bw.v[0] != std::floor(bw.v[0]))
+    c.fail("Quant bit width " + std::to_string(bw.v[0]) + " is not an integer in 1..64");
+  for (double v : s.v)
+    if (!(v > 0) || !std::isfinite(v)) c.fail("Quant scale " + std::to_string(v) + " is not positive and finite");
+  for (double v : z.v)
+    if (!std::isfinite(v)) c.fail("Quant zero point " + std::to_string(v) + " is not finite");
   bool sgn = c.n.attr_int("signed", 1), narrow = c.n.attr_int("narrow", 0);
   std::string mode = c.n.attr_str("rounding_mode", "ROUND");
   double lo, hi;
@@ -547,7 +553,11 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
   }
   if (op == "BipolarQuant") {
     need(2);
-    FArray t = broadcast_binary(c, in[0], in[1], [](double v, double s) { return (v / s >= 0 ? 1.0 : -1.0) * s; });
+    if (in[1].a && !in[1].batched)
+      for (double v : in[1].a->v)
+        if (!(v > 0) || !std::isfinite(v)) c.fail("BipolarQuant scale " + std::to_string(v) + " is not positive and finite");
+    // qonnx: the sign of x (x >= 0 → +1), times the scale
+    FArray t = broadcast_binary(c, in[0], in[1], [](double v, double s) { return (v >= 0 ? 1.0 : -1.0) * s; });
     return {t};
   }
   if (op == "Trunc") {

@@ -209,7 +209,7 @@ struct Absorb {
       if (mode == "SIGN") std::fill(sc.begin(), sc.end(), 0.0), std::fill(of.begin(), of.end(), 1.0);
       else lo = std::min(std::max(lo, zero), hi);
     }
-    // One value per channel when the tensor's elements share them.
+    // One scale and offset per element (Threshold's channel_map reads them as channels of one element).
     t.inputs = {p.fw, g.add_constant(n.name + "_thr_scale", {int64_t(sc.size())}, sc),
                 g.add_constant(n.name + "_thr_offset", {int64_t(of.size())}, of)};
     t.attrs["mode"] = mode;
@@ -454,6 +454,7 @@ struct Absorb {
         id.outputs = {o};
         out.push_back(id);
       }
+      if (p.identity()) continue;
       Tensor& t = g.tensor(o);
       t.dequant_scale = p.a;
       t.dequant_offset = p.b;

@@ -3,6 +3,7 @@ with a non-zero exit status; never a crash, a hang or a silently wrong result.""
 import json
 
 import numpy as np
+import pytest
 import onnx
 from onnx import TensorProto, helper
 
@@ -109,3 +110,27 @@ def test_output_not_overwritten_without_force(tmp_path):
     p = run_cli("emulate", JET, "--input", inp, "--output", out, check=False)
     assert_one_line_error(p, out, "--force")
     assert out.read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize("scale,bits,why", [(0.5, 0.0, "bit width 0.000000 is not an integer in 1..64"),
+                                            (0.5, 100.0, "bit width 100.000000 is not an integer in 1..64"),
+                                            (float("nan"), 4.0, "scale nan is not positive and finite"),
+                                            (-1.0, 4.0, "scale -1.000000 is not positive and finite")])
+def test_quant_on_weights_with_invalid_parameters_is_refused(tmp_path, scale, bits, why):
+    """Once accepted silently (every weight became 0)."""
+    from onnx import numpy_helper
+
+    one = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.float32), n)
+    g = helper.make_graph(
+        [helper.make_node("Quant", ["w", "s", "z", "b"], ["wq"], domain="qonnx.custom_op.general", name="wquant"),
+         helper.make_node("MatMul", ["x", "wq"], ["y"], name="fc")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])],
+        [numpy_helper.from_array(np.ones((2, 2), np.float32), "w"), one("s", scale), one("z", 0.0), one("b", bits)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13),
+                                            helper.make_opsetid("qonnx.custom_op.general", 1)])
+    m.ir_version = 8
+    path = tmp_path / "bad_quant.onnx"
+    onnx.save(m, path)
+    p = run_cli("inspect", path, check=False)
+    assert_one_line_error(p, f"{path}: node 'wquant' (Quant): Quant {why}")

@@ -14,7 +14,10 @@ namespace nanogate {
 /// with the symbolic batch (kBatchDim) in front, so whole shape sub-graphs
 /// (Shape → Gather → Unsqueeze → Concat → Reshape) disappear. A Quant on a
 /// constant with a power-of-two scale and zero offset also gives the folded
-/// constant its exact fixed-point type. Every remaining tensor gets its
+/// constant its exact fixed-point type; any other positive scale (per tensor
+/// or per element), a zero point or a BipolarQuant gives its integer codes
+/// their exact type and keeps the scales (Tensor::code_scale), moved along by
+/// Transpose/Reshape/... of the constant. Every remaining tensor gets its
 /// per-event shape. Dead nodes are removed.
 /// Throws nanogate::Error for shape mismatches and unsupported attributes.
 void fold_constants(Graph& g);
