@@ -49,6 +49,10 @@ class FixedTypeError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+/// Largest |integer bits| a type may have (binary points beyond it are not
+/// a model's; they would make shifts and widths overflow).
+inline constexpr int kMaxBinaryPoint = 1024;
+
 /// An exact fixed-point type. Widths are in bits; 1 <= width <= 64 (signed)
 /// and 1 <= width <= 63 (unsigned) so that every raw code fits an int64_t.
 struct Fixed {
@@ -68,8 +72,8 @@ struct Fixed {
   double lsb() const;
   /// Real value of a raw code (exact for |raw| < 2^53).
   double value(int64_t raw) const;
-  /// Checks 1 <= W <= 64 (63 unsigned); throws FixedTypeError otherwise,
-  /// e.g. "invalid type 'fixed<0,3>': width must be 1..64".
+  /// Checks 1 <= W <= 64 (63 unsigned) and |I| <= kMaxBinaryPoint; throws
+  /// FixedTypeError otherwise, e.g. "invalid type 'fixed<0,3>': width must be 1..64".
   void validate() const;
   /// Canonical nanogate spelling: "fixed<W,I>" / "ufixed<W,I>", with the
   /// rounding and overflow modes appended only when they are not TRN/WRAP,

@@ -346,6 +346,7 @@ AdderGraph optimize_cmvm(const std::vector<int64_t>& W, int n_in, int n_out,
         ++digits[u];
       }
   const bool constrained = opts.dc >= 0;
+  if (opts.dc > 100) throw std::invalid_argument("optimize_cmvm: delay constraint dc above 100 levels");
   int d0 = 0;
   for (auto n : digits) d0 = std::max(d0, ceil_log2(n));
   for (size_t u = 0; u < cols.size(); ++u) {

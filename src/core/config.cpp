@@ -4,7 +4,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <stdexcept>
+
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -24,16 +27,28 @@ const std::vector<std::string>& config_layer_types() {
 
 namespace {
 
-json yaml_to_json(const YAML::Node& n) {
+/// Limits of the YAML → JSON expansion: aliases share nodes, so a
+/// self-referential alias or an alias bomb would expand without bound.
+constexpr int kMaxYamlDepth = 64;
+constexpr int64_t kMaxYamlNodes = 100000;
+
+json yaml_to_json(const YAML::Node& n, int depth, int64_t& nodes) {
+  if (depth > kMaxYamlDepth)
+    throw std::runtime_error("YAML nested deeper than " + std::to_string(kMaxYamlDepth) +
+                             " levels (a self-referential alias?)");
+  if (++nodes > kMaxYamlNodes)
+    throw std::runtime_error("YAML expands to more than " + std::to_string(kMaxYamlNodes) +
+                             " nodes (aliases repeated without bound?)");
   switch (n.Type()) {
     case YAML::NodeType::Map: {
       json j = json::object();
-      for (auto it = n.begin(); it != n.end(); ++it) j[it->first.as<std::string>()] = yaml_to_json(it->second);
+      for (auto it = n.begin(); it != n.end(); ++it)
+        j[it->first.as<std::string>()] = yaml_to_json(it->second, depth + 1, nodes);
       return j;
     }
     case YAML::NodeType::Sequence: {
       json j = json::array();
-      for (auto it = n.begin(); it != n.end(); ++it) j.push_back(yaml_to_json(*it));
+      for (auto it = n.begin(); it != n.end(); ++it) j.push_back(yaml_to_json(*it, depth + 1, nodes));
       return j;
     }
     case YAML::NodeType::Scalar: {
@@ -51,6 +66,9 @@ json yaml_to_json(const YAML::Node& n) {
       return json();
   }
 }
+
+struct Parser;
+std::string part_name(const Parser& p, const std::string& key, const json& v);
 
 struct Parser {
   std::string src;
@@ -120,12 +138,24 @@ struct Parser {
   }
 };
 
+/// An FPGA part name: letters, digits and - _ . only (it is written into
+/// build_prj.tcl, where anything else could be Tcl).
+std::string part_name(const Parser& p, const std::string& key, const json& v) {
+  if (!v.is_string() || v.get<std::string>().empty()) p.fail(key, "expected an FPGA part name");
+  const std::string s = v.get<std::string>();
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      p.fail(key, "an FPGA part name has only letters, digits, '-', '_' and '.' (got '" + s + "')");
+  return s;
+}
+
 }  // namespace
 
 Config parse_config(const std::string& text, const std::string& source, bool yaml) {
   json root;
   try {
-    if (yaml) root = yaml_to_json(YAML::Load(text));
+    int64_t nodes = 0;
+    if (yaml) root = yaml_to_json(YAML::Load(text), 0, nodes);
     else root = json::parse(text);
   } catch (const std::exception& e) {
     throw Error(source, std::string("cannot parse configuration: ") + e.what());
@@ -160,7 +190,7 @@ Config parse_config(const std::string& text, const std::string& source, bool yam
     } else if (k == "Backend" || k == "Version" || k == "Stamp" || k == "WriterConfig") {
       // hls4ml project bookkeeping: no effect on the firmware nanogate writes
     } else if (k == "XilinxPart") {
-      cfg.part = text_of(k, v);
+      cfg.part = part_name(p, k, v);
     } else if (k == "Model") {
       cfg.model = p.layer(v, "Model", true);
       if (cfg.model.precision.result && !cfg.model.precision.result->is_auto)
@@ -180,8 +210,7 @@ Config parse_config(const std::string& text, const std::string& source, bool yam
       if (!v.is_object()) p.fail("LayerName", "expected an object");
       for (auto& [t, lv] : v.items()) cfg.by_name[t] = p.layer(lv, "LayerName." + t, false);
     } else if (k == "Part") {
-      if (!v.is_string() || v.get<std::string>().empty()) p.fail(k, "expected an FPGA part name");
-      cfg.part = v.get<std::string>();
+      cfg.part = part_name(p, k, v);
     } else if (k == "ClockPeriod") {
       if (!v.is_number() || v.get<double>() <= 0) p.fail(k, "expected a clock period in ns > 0");
       cfg.clock_period_ns = v.get<double>();

@@ -263,6 +263,9 @@ void Fixed::validate() const {
   const int max_w = is_signed ? 64 : 63;
   if (width < 1 || width > max_w)
     fail(str(), is_signed ? "width must be 1..64" : "width must be 1..63 for unsigned types");
+  if (int_bits < -kMaxBinaryPoint || int_bits > kMaxBinaryPoint)
+    fail(str(), "integer bits must be within -" + std::to_string(kMaxBinaryPoint) + ".." +
+                    std::to_string(kMaxBinaryPoint));
 }
 
 std::string Fixed::str() const {

@@ -11,6 +11,17 @@ int64_t num_elements(const Shape& s) {
   return n;
 }
 
+int64_t checked_num_elements(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    if (d < 0) return -1;
+    if (d == 0) return n = 0, 0;
+    if (n > kMaxTensorElements / d) return -1;
+    n *= d;
+  }
+  return n;
+}
+
 std::string shape_str(const Shape& s) {
   std::string r = "[";
   for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);

@@ -130,6 +130,12 @@ FArray transpose(const Ctx& c, const FArray& a, std::vector<int64_t> perm) {
   if (perm.empty())
     for (size_t i = 0; i < r; ++i) perm.push_back(int64_t(r - 1 - i));
   if (perm.size() != r) c.fail("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(r));
+  std::vector<bool> seen(r, false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= int64_t(r) || seen[size_t(p)])
+      c.fail("perm is not a permutation of 0.." + std::to_string(int64_t(r) - 1) + " (entry " + std::to_string(p) + ")");
+    seen[size_t(p)] = true;
+  }
   Shape so(r);
   for (size_t i = 0; i < r; ++i) so[i] = a.shape[perm[i]];
   auto sti = strides(a.shape), sto = strides(so);
@@ -353,6 +359,9 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
       o.shape = {num_elements(a.shape)};
     } else {
       if (ax < 0) ax += int64_t(a.shape.size());
+      if (ax < 0 || ax > int64_t(a.shape.size()))
+        c.fail("Flatten axis " + std::to_string(n.attr_int("axis", 1)) + " is outside the rank " +
+               std::to_string(a.shape.size()) + " of its input");
       int64_t l = 1;
       for (int64_t d = 0; d < ax; ++d) l *= a.shape[d];
       o.shape = {l, l ? num_elements(a.shape) / l : 0};
@@ -407,6 +416,8 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
     auto perm = n.attr_ints("perm", {});
     if (x.batched) {
       if (perm.empty()) c.fail("Transpose without perm would move the batch dimension");
+      if (perm.size() != x.a->shape.size() + 1)
+        c.fail("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(x.a->shape.size() + 1));
       if (perm[0] != 0) c.fail("Transpose moving the batch dimension is not supported");
       std::vector<int64_t> p;
       for (size_t i = 1; i < perm.size(); ++i) p.push_back(perm[i] - 1);

@@ -61,6 +61,9 @@ Tensor to_tensor(const onnx::TensorProto& t, const std::string& src, const std::
   out.is_const = true;
   out.known_shape = true;
   for (auto d : t.dims()) out.shape.push_back(d);
+  if (checked_num_elements(out.shape) < 0)
+    throw Error(src, "tensor '" + name + "' has shape " + shape_str(out.shape) +
+                         ": negative, or more than 2^28 elements (nanogate's limit)");
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
     throw Error(src, "tensor '" + name + "' uses external data, which nanogate does not read");
   const std::string& raw = t.raw_data();
@@ -184,6 +187,9 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
                              " (only the first, batch dimension may be symbolic)");
       t.shape.push_back(d.dim_value());
     }
+    if (checked_num_elements(t.shape) < 0)
+      throw Error(src, "graph input '" + in.name() + "' has shape " + shape_str(t.shape) +
+                           ": more than 2^28 values per event (nanogate's limit)");
     t.known_shape = true;
     graph.inputs.push_back(t.name);
     graph.tensors[t.name] = t;

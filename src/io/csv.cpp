@@ -2,6 +2,7 @@
 // comma-separated numbers, optional header line of column names.
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -111,6 +112,15 @@ Table read_csv(const std::string& path) {
   if (bytes.empty()) throw IoError(path + ": empty file");
   std::string_view all = bytes;
   if (all.substr(0, 3) == "\xEF\xBB\xBF") all.remove_prefix(3);
+  for (size_t i = 0; i < all.size(); ++i) {  // a NUL or another control byte is not text (e.g. a binary file)
+    const unsigned char ch = static_cast<unsigned char>(all[i]);
+    if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
+      const size_t line = 1 + size_t(std::count(all.begin(), all.begin() + std::ptrdiff_t(i), '\n'));
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", ch);
+      throw IoError(line_prefix(path, line) + "control character " + hex + " (not a text table)");
+    }
+  }
 
   Table t;
   bool seen_first = false;  // first non-blank line processed

@@ -83,7 +83,7 @@ TEST(EmulatorThreads, FirstBadEventIsReportedAsWithOneThread) {
       e.run(x.data(), rows);
       FAIL() << "no error with " << t << " threads";
     } catch (const Error& err) {
-      EXPECT_NE(std::string(err.what()).find("input event 23456,"), std::string::npos) << err.what();
+      EXPECT_NE(std::string(err.what()).find("' event 23456,"), std::string::npos) << err.what();
     }
   }
 }

@@ -524,7 +524,7 @@ TEST_F(TableIo, CsvErrors) {
   write_bytes(p, "\"x,y\n1,2\n");
   expect_io_error([&] { nanogate::read_csv(p); }, {"data.csv:1: column 1: unterminated quoted field"});
   write_bytes(p, "x,y\n1,\x01\xff\n");
-  expect_io_error([&] { nanogate::read_csv(p); }, {"data.csv:2: column 2: unparsable number '\\x01\\xff'"});
+  expect_io_error([&] { nanogate::read_csv(p); }, {"data.csv:2: control character 0x01 (not a text table)"});
 }
 
 // ---------------------------------------------------------------------------

@@ -100,7 +100,9 @@ Command add_convert(CLI::App& app) {
   sub->add_option("--config,-c", o->p.config_path, "precision configuration (.json/.yaml)");
   o->period_opt = sub->add_option("--clock-period", o->p.clock_period_ns, "target clock period in ns (0: combinational)")
                       ->capture_default_str();
-  sub->add_option("--dc", o->p.dc, "CMVM delay constraint: adder depth <= minimal + DC (-1: none)")->capture_default_str();
+  sub->add_option("--dc", o->p.dc, "CMVM delay constraint: adder depth <= minimal + DC (-1: none)")
+      ->check(CLI::Range(-1, 64))
+      ->capture_default_str();
   sub->add_option("--cse-budget", o->p.cse_budget,
                   "CMVM sharing search budget in two-term patterns per matrix; larger matrices get plain adder "
                   "trees (-1: no limit)")

@@ -21,7 +21,17 @@ struct Opts {
 };
 
 int run(const Opts& o) {
-  if (std::filesystem::exists(o.out) && !o.force) throw Error(o.out, "output file exists; pass --force to overwrite it");
+  namespace fs = std::filesystem;
+  if (fs::exists(o.out)) {
+    std::error_code ec;
+    const std::pair<const std::string*, const char*> sources[] = {
+        {&o.in, "input"}, {&o.model, "model"}, {&o.config, "configuration"}, {&o.weights, "weights"}};
+    for (auto [path, what] : sources)
+      if (!path->empty() && fs::equivalent(o.out, *path, ec))
+        throw Error(o.out, std::string("is also this command's ") + what +
+                               " file; nanogate never writes over its inputs (choose another --output)");
+    if (!o.force) throw Error(o.out, "output file exists; pass --force to overwrite it");
+  }
   if (o.raw && o.float_mode) throw Error(o.out, "--raw needs fixed-point mode (drop --float)");
   std::vector<std::string> warnings;
   Model m = o.float_mode ? load_model(o.model, o.config, o.weights)

@@ -2,7 +2,7 @@
 // Each subcommand lives in its own cmd_*.cpp (see commands.hpp).
 //
 // Every error is one line on stderr naming the file, the node and the reason,
-// with exit status 1 (CLI11's usage errors exit with its own codes).
+// with exit status 1; a usage error is one line too (exit status: CLI11's code).
 #include <cstdio>
 #include <vector>
 
@@ -19,8 +19,15 @@ int main(int argc, char** argv) {
                                                    nanogate::cli::add_verify(app)};
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // a usage error: one line, like every other error
+    std::fprintf(stderr, "nanogate: error: %s (see nanogate --help)\n", e.what());
+    return e.get_exit_code();
   }
   try {
     for (auto& c : commands)

@@ -1,0 +1,104 @@
+"""Inputs that once crashed nanogate or ran away (issue 14's fuzzing findings): each is now
+one line `nanogate: error: FILE: ...`, a non-zero exit, no crash, bounded time and memory."""
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from conftest import MODELS, run_cli
+from test_cli_errors import assert_one_line_error
+
+JET = MODELS / "jet" / "qkeras_jettagging.onnx"
+
+
+def save(path, nodes, inits=(), in_shape=(1, 4), out_shape=(1, 4)):
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(in_shape))],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(out_shape))], list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.save(m, path)
+    return path
+
+
+@pytest.mark.parametrize("perm", [[0, 2, 1, 5], [0, 1, 1], [0, -3, 1]])
+def test_transpose_with_a_bad_perm_on_an_activation(tmp_path, perm):
+    path = save(tmp_path / "t.onnx", [helper.make_node("Reshape", ["x", "s"], ["r"], name="rs"),
+                                      helper.make_node("Transpose", ["r"], ["y"], name="bad_perm", perm=perm)],
+                [numpy_helper.from_array(np.array([1, 2, 2], np.int64), "s")], out_shape=(1, 2, 2))
+    p = run_cli("inspect", path, check=False)
+    assert_one_line_error(p, f"{path}: node 'bad_perm' (Transpose):", "perm")
+
+
+def test_transpose_with_a_duplicate_perm_on_a_constant(tmp_path):
+    w = numpy_helper.from_array(np.ones((4, 4), np.float32), "w")
+    path = save(tmp_path / "t.onnx", [helper.make_node("Transpose", ["w"], ["wt"], name="bad_perm", perm=[1, 1]),
+                                      helper.make_node("MatMul", ["x", "wt"], ["y"], name="fc")], [w])
+    assert_one_line_error(run_cli("inspect", path, check=False), "node 'bad_perm' (Transpose):", "not a permutation")
+
+
+@pytest.mark.parametrize("shape,axis", [((), 1), ((2, 2), 5)])
+def test_flatten_with_an_axis_beyond_the_rank_of_a_constant(tmp_path, shape, axis):
+    c = numpy_helper.from_array(np.ones(shape, np.float32), "c")
+    path = save(tmp_path / "f.onnx", [helper.make_node("Flatten", ["c"], ["cf"], name="bad_flatten", axis=axis),
+                                      helper.make_node("Add", ["x", "cf"], ["y"], name="add")], [c])
+    assert_one_line_error(run_cli("inspect", path, check=False), "node 'bad_flatten' (Flatten):", "outside the rank")
+
+
+def test_initializer_whose_element_count_overflows(tmp_path):
+    t = onnx.TensorProto()
+    t.name, t.data_type = "huge", TensorProto.FLOAT
+    t.dims.extend([2 ** 40, 2 ** 40])
+    path = save(tmp_path / "h.onnx", [helper.make_node("Add", ["x", "huge"], ["y"], name="add")], [t])
+    assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: tensor 'huge'", "2^28")
+
+
+def test_yaml_self_referential_alias_and_alias_bomb(tmp_path):
+    selfref = tmp_path / "self.yaml"
+    selfref.write_text("Model: &a\n  Precision: *a\n")
+    assert_one_line_error(run_cli("inspect", JET, "-c", selfref, check=False), f"{selfref}:", "deeper than 64")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 12):
+        bomb += f"b{i}: &b{i} [" + ", ".join([f"*{'a' if i == 1 else f'b{i - 1}'}"] * 10) + "]\n"
+    path = tmp_path / "bomb.yaml"
+    path.write_text(bomb)
+    assert_one_line_error(run_cli("inspect", JET, "-c", path, check=False), f"{path}:", "more than 100000 nodes")
+
+
+@pytest.mark.parametrize("ty", ["fixed<64,2147483647>", "fixed<8,-2147483000>"])
+def test_types_with_absurd_integer_bits(tmp_path, ty):
+    cfg = tmp_path / "c.json"
+    cfg.write_text('{"Model": {"Precision": "%s"}}' % ty)
+    p = run_cli("inspect", MODELS / "jet" / "three_layer_keras.onnx", "-c", cfg, check=False)
+    assert_one_line_error(p, "integer bits must be within -1024..1024")
+
+
+def test_cli_usage_errors_are_one_line(tmp_path):
+    assert_one_line_error(run_cli("convert", JET, check=False), "nanogate: error: --output is required")
+    p = run_cli("convert", JET, "-o", tmp_path / "p", "--dc", 2147483647, check=False)
+    assert_one_line_error(p, "--dc", "not in range -1 to 64")
+
+
+def test_csv_with_a_nul_byte_is_not_read_as_a_header(tmp_path):
+    inp = tmp_path / "x.csv"
+    inp.write_bytes(b"\x00" + b",".join([b"1"] * 16) + b"\n" + b",".join([b"2"] * 16) + b"\n")
+    p = run_cli("emulate", JET, "--input", inp, "--output", tmp_path / "y.npy", check=False)
+    assert_one_line_error(p, f"{inp}:1: control character 0x00")
+
+
+def test_part_cannot_inject_tcl(tmp_path):
+    cfg = tmp_path / "c.json"
+    cfg.write_text('{"Part": "xcvu9p\\"; exec rm -rf ~; \\""}')
+    p = run_cli("convert", JET, "-o", tmp_path / "hls", "--backend", "vitis", "-c", cfg, check=False)
+    assert_one_line_error(p, f"{cfg}: config Part: an FPGA part name has only letters")
+    p = run_cli("convert", JET, "-o", tmp_path / "hls", "--backend", "vitis", "--part", "a[exec x]", check=False)
+    assert_one_line_error(p, "FPGA part 'a[exec x]' has characters other than")
+    assert not (tmp_path / "hls").exists()
+
+
+def test_emulate_never_writes_over_its_own_input(tmp_path):
+    inp = tmp_path / "x.npy"
+    np.save(inp, np.zeros((2, 16)))
+    before = inp.read_bytes()
+    p = run_cli("emulate", JET, "--input", inp, "--output", inp, "--force", check=False)
+    assert_one_line_error(p, f"{inp}: is also this command's input file")
+    assert inp.read_bytes() == before
