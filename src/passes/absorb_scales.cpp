@@ -185,8 +185,9 @@ struct Absorb {
         fail(n, "Quant with a non-constant zero point or bit width is not supported");
       const auto& z = g.tensor(n.inputs[2]).values;
       const auto& bw = g.tensor(n.inputs[3]).values;
-      if (bw.size() != 1 || bw[0] != std::floor(bw[0]) || bw[0] < 1 || bw[0] > 24)
-        fail(n, "Quant bit width must be one integer in 1..24 here");
+      if (bw.size() != 1 || bw[0] != std::floor(bw[0]) || bw[0] < 1 || bw[0] > 16)
+        fail(n, "a float-scale Quant becomes a Threshold layer, which takes 1..16 bits (got " +
+                    std::to_string(bw[0]) + ")");
       if (z.empty() || std::any_of(z.begin(), z.end(), [&](double v) { return v != z[0]; }) || z[0] != std::floor(z[0]))
         fail(n, "Quant zero point must be one integer value");
       zero = int64_t(z[0]);

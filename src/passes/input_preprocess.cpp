@@ -4,7 +4,6 @@
 #include <optional>
 
 #include "emulate/layer_tables.hpp"
-
 #include "nanogate/error.hpp"
 #include "nanogate/passes/passes.hpp"
 #include "passes/quant_type.hpp"
@@ -59,8 +58,11 @@ std::optional<HostQuant> host_quant(Graph& g, const Node& q) {
     if (!bipolar) {
       // The code cast: the same Quant on the integer grid (scale 1, zero point 0).
       Node unit = q;
-      unit.inputs[1] = g.add_constant(q.name + "_unit_scale", {}, {1.0});
-      unit.inputs[2] = g.add_constant(q.name + "_zero", {}, {0.0});
+      auto scalar = [&](const std::string& name, double v) {  // made once, also when asked twice
+        return g.has_tensor(name) ? name : g.add_constant(name, {}, {v});
+      };
+      unit.inputs[1] = scalar(q.name + "_unit_scale", 1.0);
+      unit.inputs[2] = scalar(q.name + "_unit_zero", 0.0);
       auto t = quant_fixed_type(g, unit);
       if (!t) return std::nullopt;
       h.type = *t;

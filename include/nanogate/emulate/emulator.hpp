@@ -13,8 +13,10 @@
 //   Sigmoid, Softmax  table semantics: every output is the function of the exact
 //              input value(s), computed in double and cast to the result type.
 //   Cast       (from QONNX Quant / Trunc) y = (result)x.
-//   Threshold  (BatchNorm + Quant) the exact step function: output code =
-//              number of per-channel thresholds the input code reaches.
+//   Threshold  (a quantizer of a float-scaled value: Quant/BipolarQuant after
+//              BatchNorm, float scales, zero points; absorb_scales) the exact
+//              step function: output code = lo - zero + step * number of
+//              per-channel thresholds the input code reaches (layer_tables.hpp).
 //   BatchNorm  y = (result)(x*scale_c + offset_c), scale/offset quantized to
 //              their weight/bias types.
 //   ReduceSum  terms cast to accum, summed in order in accum, cast to result.
@@ -23,6 +25,9 @@
 //              user's float input, then the first Quant's cast.
 // Graph inputs without an InputQuant are cast from double to their type; a
 // value out of that type's range raises an error (never a silent wrap).
+// Outputs and traces of tensors the firmware keeps in integer codes
+// (Tensor::dequant_scale) are reported as model values, code·scale + offset,
+// in double; `raw` and `trace_raw` hold the codes.
 // Values are limited to 64 bits (types are validated by precision inference).
 #pragma once
 
