@@ -5,7 +5,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from conftest import MODELS, run_cli
+from conftest import MODELS, ROOT, run_cli
 from test_cli_errors import assert_one_line_error
 
 JET = MODELS / "jet" / "qkeras_jettagging.onnx"
@@ -102,3 +102,16 @@ def test_emulate_never_writes_over_its_own_input(tmp_path):
     p = run_cli("emulate", JET, "--input", inp, "--output", inp, "--force", check=False)
     assert_one_line_error(p, f"{inp}: is also this command's input file")
     assert inp.read_bytes() == before
+
+
+def test_verify_on_a_hand_edited_report_is_one_line(tmp_path):
+    import json
+
+    prj = tmp_path / "prj"
+    run_cli("convert", ROOT / "examples" / "default" / "digits_qmlp.onnx", "-o", prj)
+    rj = prj / "report.json"
+    j = json.loads(rj.read_text())
+    del j["options"]
+    rj.write_text(json.dumps(j))
+    p = run_cli("verify", prj, "--vectors", 10, check=False)
+    assert_one_line_error(p, f"{rj}: a key is missing or mistyped:", "options")

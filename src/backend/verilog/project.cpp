@@ -289,8 +289,21 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   return p;
 }
 
+namespace {
+VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, const nlohmann::json& rep);
+}  // namespace
+
 VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions& o) {
   const nlohmann::json rep = read_report(dir);
+  try {
+    return verify_project(dir, o, rep);
+  } catch (const nlohmann::json::exception& e) {  // a report edited by hand: one line, naming it
+    throw Error((fs::path(dir) / "report.json").string(), std::string("a key is missing or mistyped: ") + e.what());
+  }
+}
+
+namespace {
+VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, const nlohmann::json& rep) {
   const fs::path d(dir);
   const std::string model_path = (d / rep.at("model").at("copy").get<std::string>()).string();
   const auto& cc = rep.at("model").at("config_copy");
@@ -387,5 +400,7 @@ VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions&
   res.exact = std::count(ok.begin(), ok.end(), true);
   return res;
 }
+
+}  // namespace
 
 }  // namespace nanogate
