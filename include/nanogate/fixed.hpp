@@ -49,9 +49,10 @@ class FixedTypeError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-/// Largest |integer bits| a type may have (binary points beyond it are not
-/// a model's; they would make shifts and widths overflow).
-inline constexpr int kMaxBinaryPoint = 1024;
+/// Largest |integer bits| a type may have: beyond the binary point of any
+/// double (LSBs 2^-1074 .. 2^1023), which no model needs; larger ones would
+/// make shifts and widths overflow.
+inline constexpr int kMaxBinaryPoint = 1100;
 
 /// An exact fixed-point type. Widths are in bits; 1 <= width <= 64 (signed)
 /// and 1 <= width <= 63 (unsigned) so that every raw code fits an int64_t.

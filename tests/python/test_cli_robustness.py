@@ -69,7 +69,7 @@ def test_types_with_absurd_integer_bits(tmp_path, ty):
     cfg = tmp_path / "c.json"
     cfg.write_text('{"Model": {"Precision": "%s"}}' % ty)
     p = run_cli("inspect", MODELS / "jet" / "three_layer_keras.onnx", "-c", cfg, check=False)
-    assert_one_line_error(p, "integer bits must be within -1024..1024")
+    assert_one_line_error(p, "integer bits must be within -1100..1100")
 
 
 def test_cli_usage_errors_are_one_line(tmp_path):
