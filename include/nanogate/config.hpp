@@ -60,6 +60,10 @@ struct Config {
   std::optional<std::string> model_file, weights_file, output_dir, project_name;
 };
 
+/// Whether `s` is a plausible FPGA part name: non-empty, letters, digits and
+/// - _ . only (it is written into build_prj.tcl, where anything else could be Tcl).
+bool is_fpga_part_name(const std::string& s);
+
 /// Reads a .json, .yaml or .yml configuration file: the sections Model,
 /// LayerType, LayerName, Part, ClockPeriod, IOType, or an hls4ml
 /// command-line YAML (those sections under HLSConfig, plus KerasJson,

@@ -131,6 +131,9 @@ struct Graph {
   /// Adds a constant tensor (full shape, row-major values) named `name`, or
   /// `name` + "_"... when that name is taken; returns the name used.
   std::string add_constant(const std::string& name, Shape shape, std::vector<double> values);
+  /// Adds an activation tensor of per-event shape `shape` (no type yet) named
+  /// `name`, or `name` + "_"... when that name is taken; returns the name used.
+  std::string add_activation(const std::string& name, Shape shape);
 };
 
 }  // namespace nanogate

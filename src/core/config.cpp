@@ -25,6 +25,12 @@ const std::vector<std::string>& config_layer_types() {
   return t;
 }
 
+bool is_fpga_part_name(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
 namespace {
 
 /// Limits of the YAML → JSON expansion: aliases share nodes, so a
@@ -66,9 +72,6 @@ json yaml_to_json(const YAML::Node& n, int depth, int64_t& nodes) {
       return json();
   }
 }
-
-struct Parser;
-std::string part_name(const Parser& p, const std::string& key, const json& v);
 
 struct Parser {
   std::string src;
@@ -138,14 +141,12 @@ struct Parser {
   }
 };
 
-/// An FPGA part name: letters, digits and - _ . only (it is written into
-/// build_prj.tcl, where anything else could be Tcl).
+/// The FPGA part of config key `key` (is_fpga_part_name).
 std::string part_name(const Parser& p, const std::string& key, const json& v) {
   if (!v.is_string() || v.get<std::string>().empty()) p.fail(key, "expected an FPGA part name");
   const std::string s = v.get<std::string>();
-  for (char c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
-      p.fail(key, "an FPGA part name has only letters, digits, '-', '_' and '.' (got '" + s + "')");
+  if (!is_fpga_part_name(s))
+    p.fail(key, "an FPGA part name has only letters, digits, '-', '_' and '.' (got '" + s + "')");
   return s;
 }
 

@@ -90,16 +90,22 @@ Node* Graph::find_node(const std::string& name) {
   return nullptr;
 }
 
-std::string Graph::add_constant(const std::string& name, Shape shape, std::vector<double> values) {
+std::string Graph::add_activation(const std::string& name, Shape shape) {
   std::string nm = name;
   while (has_tensor(nm)) nm += "_";
   Tensor t;
   t.name = nm;
   t.shape = std::move(shape);
   t.known_shape = true;
+  tensors[nm] = std::move(t);
+  return nm;
+}
+
+std::string Graph::add_constant(const std::string& name, Shape shape, std::vector<double> values) {
+  const std::string nm = add_activation(name, std::move(shape));
+  Tensor& t = tensors[nm];
   t.is_const = true;
   t.values = std::move(values);
-  tensors[nm] = std::move(t);
   return nm;
 }
 

@@ -345,15 +345,7 @@ struct Absorb {
     std::string ca = g.add_constant(t + "_dequant_scale", sh, p.a), cb = g.add_constant(t + "_dequant_offset", sh, p.b);
     g.tensor(ca).type = *ta;
     g.tensor(cb).type = *tb;
-    std::string m1 = t + "_scaled", m2 = t + "_dequant";
-    for (auto* nm : {&m1, &m2}) {
-      while (g.has_tensor(*nm)) *nm += "_";
-      Tensor tt;
-      tt.name = *nm;
-      tt.shape = sh;
-      tt.known_shape = true;
-      g.tensors[*nm] = tt;
-    }
+    const std::string m1 = g.add_activation(t + "_scaled", sh), m2 = g.add_activation(t + "_dequant", sh);
     Node mul;
     mul.name = t + "_dequant_mul";
     mul.op = "Mul";
@@ -403,8 +395,7 @@ struct Absorb {
     }
     if (is_quantizer(op) && !x.empty() && x == n.inputs[0]) {
       if (pend) return quantizer(n, it->second);
-      bool exact = op == "Quant" && quant_fixed_type(g, n) &&
-                   !(n.attr_int("signed", 1) && is_const(n.inputs[3]) && g.tensor(n.inputs[3]).values[0] == 1);
+      bool exact = op == "Quant" && quant_fixed_type(g, n);  // (1-bit signed = bipolar has no fixed type)
       bool po2_bipolar = op == "BipolarQuant" && is_const(n.inputs.at(1)) && g.tensor(n.inputs[1]).values.size() == 1 &&
                          is_po2(g.tensor(n.inputs[1]).values[0]);
       if (!exact && !po2_bipolar) return quantizer(n, identity_of(x));

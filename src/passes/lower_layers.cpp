@@ -41,16 +41,7 @@ struct Lowering {
   std::string new_const(const std::string& name, Shape shape, std::vector<double> values) {
     return g.add_constant(name, std::move(shape), std::move(values));
   }
-  std::string new_activation(const std::string& name, const Shape& shape) {
-    std::string nm = name;
-    while (g.has_tensor(nm)) nm += "_";
-    Tensor t;
-    t.name = nm;
-    t.shape = shape;
-    t.known_shape = true;
-    g.tensors[nm] = t;
-    return nm;
-  }
+  std::string new_activation(const std::string& name, const Shape& shape) { return g.add_activation(name, shape); }
   Node make(const Node& from, const std::string& op, std::vector<std::string> ins, std::vector<std::string> outs,
             const std::string& suffix = "") {
     Node n;

@@ -24,14 +24,7 @@ struct GraphBuilder {
     return name;
   }
   std::string constant(const std::string& name, Shape shape, std::vector<double> values) {
-    Tensor t;
-    t.name = name;
-    t.shape = std::move(shape);
-    t.known_shape = true;
-    t.is_const = true;
-    t.values = std::move(values);
-    g.tensors[name] = t;
-    return name;
+    return g.add_constant(name, std::move(shape), std::move(values));
   }
   /// A node with one output named after the node; returns the output name.
   std::string node(const std::string& op, const std::string& name, std::vector<std::string> inputs,

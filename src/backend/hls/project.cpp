@@ -1,7 +1,6 @@
 // nanogate HLS backend — the project layout: firmware sources, headers, top
 // function, tb_data, and the calls into the per-layer emitters (hls.hpp).
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -74,9 +73,7 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
   const std::string& src = model.source;
   if (o.top.empty() || hls::identifier(o.top) != o.top || reserved().count(o.top))
     throw Error(src, "HLS top name '" + o.top + "' is not a C identifier");
-  if (o.part.empty() || std::any_of(o.part.begin(), o.part.end(), [](char c) {
-        return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.';
-      }))
+  if (!is_fpga_part_name(o.part))
     throw Error(src, "FPGA part '" + o.part + "' has characters other than letters, digits, '-', '_' and '.'");
   if (o.io_type == "io_stream")
     throw Error(src, "io_stream: this model has no streaming layers (Conv/Pool); use io_parallel");
