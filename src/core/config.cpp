@@ -21,7 +21,7 @@ using json = nlohmann::json;
 const std::vector<std::string>& config_layer_types() {
   static const std::vector<std::string> t = {"Input",   "Dense",     "Cast",      "Relu",    "LeakyRelu",
                                              "Sigmoid", "Softmax",   "Add",       "Sub",     "Mul",
-                                             "BatchNorm", "Threshold", "ReduceSum", "Move", "BipolarQuant"};
+                                             "BatchNorm", "Threshold", "ReduceSum", "ReduceMax", "Move", "BipolarQuant"};
   return t;
 }
 

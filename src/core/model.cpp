@@ -13,6 +13,7 @@ Model compile_graph(Graph g, const Config& cfg) {
   fold_constants(g);
   m.reference = g;
   fold_input_preprocessing(g, cfg);
+  lower_spatial(g);
   absorb_scales(g, cfg);
   lower_layers(g);
   infer_precision(g, cfg);

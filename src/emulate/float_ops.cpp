@@ -7,6 +7,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "emulate/float_spatial.hpp"
 #include "nanogate/error.hpp"
 
 namespace nanogate {
@@ -244,6 +245,7 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
       if (!in[i].a) c.fail("input " + std::to_string(i) + " is missing");
   };
   need(1);
+  if (is_spatial_op(op)) return eval_spatial(n, in, src);
   const FArg& x = in[0];
   bool batched = false;
   for (auto& a : in) batched |= (a.a && a.batched);
@@ -520,20 +522,21 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
     for (auto d : x.a->shape) o.v.push_back(double(d));
     return {o};
   }
-  if (op == "ReduceSum") {
+  if (op == "ReduceSum" || op == "ReduceMax") {
+    const bool mx = op == "ReduceMax";
     const FArray& a = *x.a;
     auto axes = axes_of(c, in, 1);
     bool keep = n.attr_int("keepdims", 1);
     std::vector<bool> red(a.shape.size(), false);
     if (axes.empty()) {
       if (n.attr_int("noop_with_empty_axes", 0)) return {a};
-      if (x.batched) c.fail("ReduceSum over all axes would reduce the batch dimension");
+      if (x.batched) c.fail(op + " over all axes would reduce the batch dimension");
       std::fill(red.begin(), red.end(), true);
     }
     for (auto ax : axes) red[event_axis(c, ax, a.shape.size(), x.batched)] = true;
     Shape so;
     for (size_t d = 0; d < a.shape.size(); ++d) so.push_back(red[d] ? 1 : a.shape[d]);
-    FArray o{so, std::vector<double>(size_t(num_elements(so)), 0.0)};
+    FArray o{so, std::vector<double>(size_t(num_elements(so)), mx ? -INFINITY : 0.0)};
     auto sti = strides(a.shape), sto = strides(so);
     for (int64_t i = 0; i < int64_t(a.v.size()); ++i) {
       int64_t rem = i, oi = 0;
@@ -542,7 +545,7 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
         rem %= sti[d];
         if (!red[d]) oi += id * sto[d];
       }
-      o.v[oi] += a.v[i];
+      o.v[oi] = mx ? std::max(o.v[oi], a.v[i]) : o.v[oi] + a.v[i];
     }
     if (!keep) {
       Shape t;

@@ -63,7 +63,7 @@ struct Operand {
 
 /// Kernel kinds (the op names of the typed graph).
 enum class K { Dense, Add, Sub, Mul, Relu, Cast, LeakyRelu, BipolarQuant, Sigmoid, Softmax, BatchNorm, Threshold,
-               ReduceSum, Move, InputQuant };
+               ReduceSum, ReduceMax, Move, InputQuant };
 
 K kind_of(const std::string& op) {
   static const std::map<std::string, K> m = {
@@ -71,6 +71,7 @@ K kind_of(const std::string& op) {
       {"Relu", K::Relu},           {"Cast", K::Cast},     {"LeakyRelu", K::LeakyRelu},
       {"BipolarQuant", K::BipolarQuant}, {"Sigmoid", K::Sigmoid}, {"Softmax", K::Softmax},
       {"BatchNorm", K::BatchNorm}, {"Threshold", K::Threshold}, {"ReduceSum", K::ReduceSum},
+      {"ReduceMax", K::ReduceMax},
       {"Move", K::Move},           {"InputQuant", K::InputQuant}};
   return m.at(op);
 }
@@ -233,7 +234,7 @@ struct Emulator::Impl {
       s.node = n;
       if (n.op != "Dense" && n.op != "Add" && n.op != "Sub" && n.op != "Mul" && n.op != "Relu" && n.op != "Cast" &&
           n.op != "LeakyRelu" && n.op != "BipolarQuant" && n.op != "Sigmoid" && n.op != "Softmax" &&
-          n.op != "BatchNorm" && n.op != "Threshold" && n.op != "ReduceSum" && n.op != "Move" && n.op != "InputQuant")
+          n.op != "BatchNorm" && n.op != "Threshold" && n.op != "ReduceSum" && n.op != "ReduceMax" && n.op != "Move" && n.op != "InputQuant")
         fail(n, "the emulator has no kernel for op '" + n.op + "'");
       s.kind = kind_of(n.op);
       s.result = *n.precision.result;
@@ -327,6 +328,10 @@ struct Emulator::Impl {
         s.to_acc = CastPlan(s.ops[0].type.frac_bits(), s.acc);
         s.acc_to_result = CastPlan(s.acc.frac_bits(), s.result);
         compile_reduce(s, g.tensor(n.inputs[0]).shape);
+      } else if (n.op == "ReduceMax") {
+        s.ops.push_back(operand(g, n, n.inputs[0], g.tensor(n.inputs[0]).shape));
+        s.to_result = CastPlan(s.ops[0].type.frac_bits(), s.result);
+        compile_reduce(s, g.tensor(n.inputs[0]).shape);
       } else if (n.op == "Move") {
         auto map = n.attr_ints("map", {});
         int64_t offset = 0;
@@ -338,6 +343,11 @@ struct Emulator::Impl {
           offset += g.tensor(i).size();
         }
         for (int64_t m : map) {
+          if (m < 0) {  // a zero (padding)
+            s.map_src.push_back(-1);
+            s.map.push_back(0);
+            continue;
+          }
           int k = int(std::upper_bound(starts.begin(), starts.end(), m) - starts.begin()) - 1;
           s.map_src.push_back(k);
           s.map.push_back(m - starts[k]);
@@ -629,9 +639,25 @@ struct Emulator::Impl {
         }
       return;
     }
+    if (s.kind == K::ReduceMax) {
+      const Operand& a = s.ops[0];
+      const int64_t asz = bufs[a.buf].size;
+      const int64_t* adata = w.data[a.buf].data();
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t o = 0; o < osz; ++o) {
+          int64_t m = adata[r * asz + s.map[s.group_start[o]]];
+          for (int64_t k = s.group_start[o] + 1; k < s.group_start[o + 1]; ++k) m = std::max(m, adata[r * asz + s.map[k]]);
+          odata[r * osz + o] = s.to_result(m);
+        }
+      return;
+    }
     if (s.kind == K::Move) {
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < osz; ++i) {
+          if (s.map_src[i] < 0) {
+            odata[r * osz + i] = 0;
+            continue;
+          }
           const Operand& a = s.ops[s.map_src[i]];
           const int64_t asz = bufs[a.buf].size;
           odata[r * osz + i] = s.move_plans[s.map_src[i]](w.data[a.buf][r * asz + s.map[i]]);

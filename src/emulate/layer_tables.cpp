@@ -45,10 +45,10 @@ ReduceGroups reduce_groups(const Node& node, const Shape& in_shape, const std::s
   for (auto a : axes) {
     int64_t full = int64_t(in_shape.size()) + 1;
     if (a < 0) a += full;
-    if (a <= 0 || a >= full) throw Error(source, node.name, node.op, "ReduceSum over the batch dimension is not supported");
+    if (a <= 0 || a >= full) throw Error(source, node.name, node.op, node.op + " over the batch dimension is not supported");
     red[a - 1] = true;
   }
-  if (axes.empty()) throw Error(source, node.name, node.op, "ReduceSum without axes would reduce the batch dimension");
+  if (axes.empty()) throw Error(source, node.name, node.op, node.op + " without axes would reduce the batch dimension");
   Shape os;
   for (size_t d = 0; d < in_shape.size(); ++d) os.push_back(red[d] ? 1 : in_shape[d]);
   int64_t n = num_elements(in_shape), no = num_elements(os);

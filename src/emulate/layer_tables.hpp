@@ -19,14 +19,14 @@ std::vector<int64_t> broadcast_map(const Shape& in_shape, const Shape& out_shape
 /// with one more dimension than the output has a leading batch 1, dropped.
 std::vector<int64_t> operand_map(const Tensor& t, const Shape& out_shape);
 
-/// ReduceSum grouping: the terms of output o are input elements
+/// ReduceSum / ReduceMax grouping: the terms of output o are input elements
 /// map[start[o] .. start[o+1]-1], in input (row-major) order.
 struct ReduceGroups {
   std::vector<int64_t> map;
   std::vector<int64_t> start;  ///< outputs + 1 entries
 };
 
-/// Groups of ReduceSum node `n` (attribute `axes`, batch excluded) over an
+/// Groups of ReduceSum / ReduceMax node `n` (attribute `axes`, batch excluded) over an
 /// input of per-event shape `in_shape`. Throws nanogate::Error (source, node)
 /// for a reduction over the batch dimension or without axes.
 ReduceGroups reduce_groups(const Node& n, const Shape& in_shape, const std::string& source);

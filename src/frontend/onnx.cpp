@@ -22,7 +22,8 @@ const std::vector<std::string>& supported_onnx_ops() {
       "MatMul",  "Gemm",      "Add",      "Sub",       "Mul",     "Div",     "Pow",     "Relu",
       "LeakyRelu", "Sigmoid", "Softmax",  "BatchNormalization", "Flatten", "Reshape", "Transpose",
       "Identity", "Constant", "Shape",    "Gather",    "Unsqueeze", "Squeeze", "Concat", "ReduceSum",
-      "Sqrt",    "Neg",       "Dropout",  "Cast"};
+      "Sqrt",    "Neg",       "Dropout",  "Cast",      "ReduceMax", "Conv",   "MaxPool", "AveragePool",
+      "GlobalMaxPool", "GlobalAveragePool", "Pad", "Resize", "Upsample"};
   return ops;
 }
 

@@ -11,6 +11,7 @@
 //    after each add — or, when accum WRAPs, summed exactly and cast once (equal
 //    modulo 2^W); then cast to result. Zero weights cost nothing.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "nanogate/cmvm/cmvm.hpp"
@@ -27,19 +28,26 @@ struct DenseLayer {
   std::vector<int64_t> w, b;  ///< raw codes: W row-major n_in × n_out, bias n_out
   int fp = 0;                 ///< binary point of the products
   bool exact = false;         ///< the emulator's exact_acc
+  /// The adder graph of the whole matrix, solved once and shared by every
+  /// row whose constant inputs are all zero (a convolution's positions, its
+  /// zero padding included: a zero input's terms fold away).
+  std::optional<cmvm::AdderGraph> shared;
 };
 
 /// One event row of an exact-accumulator Dense: CMVM adder graph + bias.
-std::vector<int> dense_cmvm(LowerContext& cx, const DenseLayer& d, const std::vector<int>& x) {
+std::vector<int> dense_cmvm(LowerContext& cx, DenseLayer& d, const std::vector<int>& x) {
   NetBuilder& b = cx.b;
   std::vector<i128> bias(size_t(d.n_out));  // at the products' binary point
   for (int64_t j = 0; j < d.n_out; ++j) bias[size_t(j)] = i128(d.b[size_t(j)]) << (d.fp - d.tb.frac_bits());
   std::vector<int64_t> w = d.w;
   std::vector<std::pair<int64_t, int64_t>> ranges;
+  bool zero_consts = true;
   for (int64_t i = 0; i < d.n_in; ++i) {
     ranges.push_back({d.tx.min_raw(), d.tx.max_raw()});
     if (!b.is_const(x[size_t(i)])) continue;
     const int64_t c = b.konst(x[size_t(i)]);  // a constant input: its products join the bias
+    zero_consts = zero_consts && c == 0;
+    if (c == 0) continue;
     for (int64_t j = 0; j < d.n_out; ++j) {
       bias[size_t(j)] += i128(c) * w[size_t(i * d.n_out + j)];
       w[size_t(i * d.n_out + j)] = 0;
@@ -56,7 +64,10 @@ std::vector<int> dense_cmvm(LowerContext& cx, const DenseLayer& d, const std::ve
     auto& notes = cx.b.netlist().notes;
     if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
   }
-  cmvm::AdderGraph G = cmvm::optimize_cmvm(w, int(d.n_in), int(d.n_out), ranges, opt);
+  std::optional<cmvm::AdderGraph> fresh;
+  if (!zero_consts || !d.shared) fresh = cmvm::optimize_cmvm(w, int(d.n_in), int(d.n_out), ranges, opt);
+  if (zero_consts && !d.shared) d.shared = fresh;
+  const cmvm::AdderGraph& G = fresh ? *fresh : *d.shared;
   // node k of G = Term nodes[k] (values at the inputs' binary point)
   std::vector<Term> nodes;
   for (size_t k = 0; k < G.nodes().size(); ++k) {

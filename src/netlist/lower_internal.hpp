@@ -49,7 +49,7 @@ std::vector<int> lower_threshold(LowerContext& cx, const Node& n, const std::vec
                                  const std::vector<int64_t>& chan);
 
 /// Lowers one non-Dense layer op (lower_layers.cpp): Add, Sub, Mul, Relu,
-/// LeakyRelu, Cast, Move, ReduceSum, Threshold, BatchNorm, BipolarQuant,
+/// LeakyRelu, Cast, Move, ReduceSum, ReduceMax, Threshold, BatchNorm, BipolarQuant,
 /// Sigmoid. Throws nanogate::Error for any other op.
 void lower_layer(LowerContext& cx, const Node& n);
 

@@ -57,9 +57,26 @@ void lower_layer(LowerContext& cx, const Node& n) {
       auto v = cx.operand(n, i);
       all.insert(all.end(), v.begin(), v.end());
     }
+    const int zero = b.constant(int64_t(0), R);
     for (int64_t m : n.attr_ints("map", {})) {
-      if (m < 0 || m >= int64_t(all.size())) cx.fail(n, "Move index " + std::to_string(m) + " out of range");
-      y.push_back(b.quantize(Term{all[size_t(m)], 0, false}, R));
+      if (m < -1 || m >= int64_t(all.size())) cx.fail(n, "Move index " + std::to_string(m) + " out of range");
+      y.push_back(m < 0 ? zero : b.quantize(Term{all[size_t(m)], 0, false}, R));
+    }
+  } else if (n.op == "ReduceMax") {
+    // a balanced tree of (a >= b ? a : b), then the cast
+    auto x = cx.operand(n, n.inputs.at(0));
+    ReduceGroups gr = reduce_groups(n, shape_of(cx, n.inputs[0]), cx.model.source);
+    for (size_t o = 0; o + 1 < gr.start.size(); ++o) {
+      std::vector<int> level;
+      for (int64_t k = gr.start[o]; k < gr.start[o + 1]; ++k) level.push_back(x.at(size_t(gr.map[size_t(k)])));
+      while (level.size() > 1) {
+        std::vector<int> next;
+        for (size_t k = 0; k + 1 < level.size(); k += 2)
+          next.push_back(b.mux(b.cmp(CmpKind::GE, level[k], level[k + 1]), level[k], level[k + 1]));
+        if (level.size() % 2) next.push_back(level.back());
+        level = std::move(next);
+      }
+      y.push_back(b.quantize(Term{level.at(0), 0, false}, R));
     }
   } else if (n.op == "ReduceSum") {
     // terms cast to accum; WRAP: exact sum, one final cast; else a cast after every add
@@ -119,7 +136,7 @@ void lower_layer(LowerContext& cx, const Node& n) {
       }
     } else {
       cx.fail(n, "no netlist lowering for op '" + n.op +
-                     "' (supported: Dense, Add, Sub, Mul, Relu, LeakyRelu, Cast, Move, ReduceSum, Threshold, "
+                     "' (supported: Dense, Add, Sub, Mul, Relu, LeakyRelu, Cast, Move, ReduceSum, ReduceMax, Threshold, "
                      "BatchNorm, BipolarQuant, Sigmoid, final Softmax)");
     }
   }

@@ -52,6 +52,13 @@ bool is_po2(double v) {
   return v > 0 && std::frexp(v, &e) == 0.5;
 }
 
+/// A host-side dequantization scale: a padding zero's NaN (any scale) as 0.
+std::vector<double> host_scale(std::vector<double> a) {
+  for (double& v : a)
+    if (std::isnan(v)) v = 0;
+  return a;
+}
+
 struct Absorb {
   Graph& g;
   const Config& cfg;
@@ -203,7 +210,7 @@ struct Absorb {
     // v = (A x + B) / s + zero; a pending Relu raises the lower clamp to the zero point.
     std::vector<double> sc(p.a.size()), of(p.a.size());
     for (size_t i = 0; i < sc.size(); ++i) {
-      sc[i] = p.a[i] / s[i];
+      sc[i] = std::isnan(p.a[i]) ? 0.0 : p.a[i] / s[i];  // NaN: a padding zero, always code 0
       of[i] = p.b[i] / s[i] + double(mode == "SIGN" ? 0 : zero);
     }
     if (p.relu) {
@@ -240,14 +247,30 @@ struct Absorb {
     const Tensor& W = g.tensor(n.inputs.at(1));
     if (W.shape.size() != 2) fail(n, "weight must be a matrix, got " + shape_str(W.shape));
     const Shape& xs = g.tensor(x).shape;
-    if (xs.size() != 1) fail(n, "float-scaled MatMul inputs must be vectors, got " + shape_str(xs));
+    if (xs.empty()) fail(n, "float-scaled MatMul input is a scalar");
     bool tb = n.op == "Gemm" && n.attr_int("transB", 0);
     int64_t n_in = tb ? W.shape[1] : W.shape[0], n_out = tb ? W.shape[0] : W.shape[1];
-    if (n_in != xs[0]) fail(n, "weight " + shape_str(W.shape) + " does not match the input " + shape_str(xs));
+    if (n_in != xs.back()) fail(n, "weight " + shape_str(W.shape) + " does not match the input " + shape_str(xs));
+    const int64_t outer = g.tensor(x).size() / n_in;  // rows (a convolution's positions)
     double alpha = n.op == "Gemm" ? n.attr_float("alpha", 1.0) : 1.0;
     auto at = [&](const std::vector<double>& v, int64_t i, int64_t j) { return v[size_t(tb ? j * n_in + i : i * n_out + j)]; };
     if (!px) px = identity_of(x);
     if (px->relu) fail(n, "a Relu on the float-scaled output of '" + px->origin + "' must be followed by its quantizer");
+    // One input scale and offset per column, equal in every row (a NaN scale marks a padding zero: any scale).
+    std::vector<double> ai(size_t(n_in), NAN), bi(size_t(n_in), 0.0);
+    for (int64_t i = 0; i < n_in; ++i) {
+      bi[size_t(i)] = px->b[size_t(i)];
+      for (int64_t o = 0; o < outer; ++o) {
+        const double a = px->a[size_t(o * n_in + i)], b = px->b[size_t(o * n_in + i)];
+        if (b != bi[size_t(i)])
+          fail(n, "input " + std::to_string(i) + " has different offsets in different rows (zero padding of a value "
+                  "with a zero point has no exact integer form here)");
+        if (std::isnan(a)) continue;
+        if (std::isnan(ai[size_t(i)])) ai[size_t(i)] = a;
+        else if (a != ai[size_t(i)]) fail(n, "input " + std::to_string(i) + " has different float scales in different rows");
+      }
+    }
+    const auto a_of = [&](int64_t i) { return std::isnan(ai[size_t(i)]) ? 0.0 : ai[size_t(i)]; };
     const bool typed = W.type.has_value();
     std::vector<double> codes(size_t(n_in * n_out)), d(size_t(n_out), 0.0), bo(size_t(n_out), 0.0);
     std::vector<double> real(size_t(n_in * n_out));
@@ -256,12 +279,12 @@ struct Absorb {
         double w = at(W.values, i, j), s = W.code_scale.empty() ? 1.0 : at(W.code_scale, i, j);
         real[size_t(i * n_out + j)] = w * alpha;
         codes[size_t(i * n_out + j)] = W.code_scale.empty() ? w : std::nearbyint(w / s);
-        bo[size_t(j)] += px->b[size_t(i)] * w * alpha;
+        bo[size_t(j)] += bi[size_t(i)] * w * alpha;
       }
     std::string wname;
     if (!typed) {  // float weights: the input scale folds into them (typed by the configuration later)
       for (int64_t i = 0; i < n_in; ++i)
-        for (int64_t j = 0; j < n_out; ++j) real[size_t(i * n_out + j)] *= px->a[size_t(i)];
+        for (int64_t j = 0; j < n_out; ++j) real[size_t(i * n_out + j)] *= a_of(i);
       wname = g.add_constant(n.name + "_W", {n_in, n_out}, real);
       std::fill(d.begin(), d.end(), 1.0);
     } else {
@@ -270,8 +293,8 @@ struct Absorb {
       for (int64_t j = 0; j < n_out; ++j) {
         for (int64_t i = 0; i < n_in; ++i) {
           double s = W.code_scale.empty() ? 1.0 : at(W.code_scale, i, j);
-          double f = px->a[size_t(i)] * s * alpha;
-          if (codes[size_t(i * n_out + j)] == 0) continue;
+          double f = ai[size_t(i)] * s * alpha;
+          if (codes[size_t(i * n_out + j)] == 0 || std::isnan(f)) continue;
           if (d[size_t(j)] == 0) d[size_t(j)] = f;
           double r = f / d[size_t(j)];
           if (!is_po2(std::fabs(r)) || r < 0)
@@ -281,7 +304,7 @@ struct Absorb {
         if (d[size_t(j)] == 0) d[size_t(j)] = 1;
         for (int64_t i = 0; i < n_in; ++i) {
           double s = W.code_scale.empty() ? 1.0 : at(W.code_scale, i, j);
-          k[size_t(i * n_out + j)] = codes[size_t(i * n_out + j)] * (px->a[size_t(i)] * s * alpha / d[size_t(j)]);
+          k[size_t(i * n_out + j)] = codes[size_t(i * n_out + j)] * (a_of(i) * s * alpha / d[size_t(j)]);
         }
       }
       auto kt = exact_type_of_values(k, 32);
@@ -302,10 +325,38 @@ struct Absorb {
     m.outputs = n.outputs;
     out.push_back(m);
     Affine y = identity_of(n.outputs[0]);
-    y.a = d;
-    y.b = bo;
+    for (int64_t o = 0; o < outer; ++o) {
+      std::copy(d.begin(), d.end(), y.a.begin() + o * n_out);
+      std::copy(bo.begin(), bo.end(), y.b.begin() + o * n_out);
+    }
     y.origin = px->origin.empty() ? n.name : px->origin;
     if (!y.identity()) pending[n.outputs[0]] = y;
+  }
+
+  /// A Move (im2col, pooling windows, padding; passes/lower_spatial.cpp)
+  /// carries every element's (A, B) along; a padding zero (map entry -1) is
+  /// code 0 with any scale (NaN) and offset 0.
+  void move_affine(const Node& n) {
+    Affine all;
+    Node m = n;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      auto it = pending.find(n.inputs[k]);
+      Affine p = it == pending.end() ? identity_of(n.inputs[k]) : it->second;
+      if (p.relu) fail(n, "a Relu on the float-scaled output of '" + p.origin + "' must be followed by its quantizer");
+      if (all.origin.empty()) all.origin = p.origin;
+      all.a.insert(all.a.end(), p.a.begin(), p.a.end());
+      all.b.insert(all.b.end(), p.b.begin(), p.b.end());
+      m.inputs[k] = p.fw;
+    }
+    Affine y = identity_of(n.outputs[0]);
+    const auto map = n.attr_ints("map", {});
+    for (size_t i = 0; i < map.size(); ++i) {
+      y.a[i] = map[i] < 0 ? NAN : all.a[size_t(map[i])];
+      y.b[i] = map[i] < 0 ? 0.0 : all.b[size_t(map[i])];
+    }
+    y.origin = all.origin;
+    out.push_back(m);
+    pending[n.outputs[0]] = y;
   }
 
   /// Relabels move the per-element constants with the elements.
@@ -337,12 +388,13 @@ struct Absorb {
     const Affine& p = pending.at(t);
     if (p.identity()) return p.fw;
     if (p.relu) fail(n, "a Relu on the float-scaled output of '" + p.origin + "' must be followed by its quantizer");
-    auto ta = exact_type_of_values(p.a, 24), tb = exact_type_of_values(p.b, 24);
+    const std::vector<double> a = host_scale(p.a);
+    auto ta = exact_type_of_values(a, 24), tb = exact_type_of_values(p.b, 24);
     if (!ta || !tb)
       fail(n, "its input '" + t + "' carries the float scale of '" + p.origin +
                   "', which has no exact fixed-point form here (quantize it before this op)");
     const Shape& sh = g.tensor(t).shape;
-    std::string ca = g.add_constant(t + "_dequant_scale", sh, p.a), cb = g.add_constant(t + "_dequant_offset", sh, p.b);
+    std::string ca = g.add_constant(t + "_dequant_scale", sh, a), cb = g.add_constant(t + "_dequant_offset", sh, p.b);
     g.tensor(ca).type = *ta;
     g.tensor(cb).type = *tb;
     const std::string m1 = g.add_activation(t + "_scaled", sh), m2 = g.add_activation(t + "_dequant", sh);
@@ -379,7 +431,7 @@ struct Absorb {
         pending[n.outputs[0]] = p;
         return;
       }
-      bool positive = std::all_of(p.a.begin(), p.a.end(), [](double v) { return v > 0; }) &&
+      bool positive = std::all_of(p.a.begin(), p.a.end(), [](double v) { return v > 0 || std::isnan(v); }) &&
                       std::all_of(p.b.begin(), p.b.end(), [](double v) { return v == 0; });
       Node r = n;
       if (positive) {  // relu(a x) = a relu(x) for a > 0
@@ -404,6 +456,8 @@ struct Absorb {
         x == n.inputs[0] && (pend || !g.tensor(n.inputs[1]).code_scale.empty()))
       return matmul(n, pend ? std::optional<Affine>(it->second) : std::nullopt);
     if (pend && is_relabel(op) && n.inputs[0] == x) return relabel(n, it->second);
+    if (op == "Move" && std::any_of(n.inputs.begin(), n.inputs.end(), [&](const std::string& i) { return pending.count(i) != 0; }))
+      return move_affine(n);
     // Any other op: its pending inputs become model values.
     Node m = n;
     for (auto& i : m.inputs)
@@ -448,13 +502,13 @@ struct Absorb {
       }
       if (p.identity()) continue;
       Tensor& t = g.tensor(o);
-      t.dequant_scale = p.a;
+      t.dequant_scale = host_scale(p.a);
       t.dequant_offset = p.b;
     }
     // Firmware tensors that a quantizer or Dense produced in codes record their dequantization.
     for (auto& [name, p] : pending)
       if (p.fw == name && !p.identity() && !p.relu) {
-        g.tensor(name).dequant_scale = p.a;
+        g.tensor(name).dequant_scale = host_scale(p.a);
         g.tensor(name).dequant_offset = p.b;
       }
     // Float-scaled constants left outside a MatMul are plain float constants.

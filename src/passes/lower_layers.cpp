@@ -269,10 +269,11 @@ struct Lowering {
       } else if (op == "Neg") {
         out.push_back(make(n, "Mul", {n.inputs[0], new_const(n.name + "_minus_one", {}, {-1.0})}, n.outputs));
       } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Relu" || op == "LeakyRelu" || op == "Sigmoid" ||
-                 op == "Softmax" || op == "ReduceSum" || op == "BipolarQuant" || op == "InputQuant" ||
-                 op == "Threshold") {
+                 op == "Softmax" || op == "ReduceSum" || op == "ReduceMax" || op == "BipolarQuant" ||
+                 op == "InputQuant" || op == "Threshold" || op == "Move") {
         Node c = n;
-        if (op == "ReduceSum" && !n.has_attr("axes") && n.inputs.size() > 1 && is_const(n.inputs[1])) {
+        if ((op == "ReduceSum" || op == "ReduceMax") && !n.has_attr("axes") && n.inputs.size() > 1 &&
+            is_const(n.inputs[1])) {
           std::vector<int64_t> ax;
           for (double v : g.tensor(n.inputs[1]).values) ax.push_back(int64_t(v));
           c.attrs["axes"] = ax;

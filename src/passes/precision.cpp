@@ -121,7 +121,7 @@ struct Inference {
       if (!p.weight && m.weight) p.weight = m.weight;
       if (!p.bias && m.bias) p.bias = m.bias;
       if (!p.accum) p.accum = m.accum ? m.accum : TypeSpec{false, cfg.default_precision};
-      if (!p.result && n.op != "Move") p.result = m.result ? m.result : TypeSpec{false, cfg.default_precision};
+      if (!p.result && n.op != "Move" && n.op != "ReduceMax") p.result = m.result ? m.result : TypeSpec{false, cfg.default_precision};
       if (!p.weight) p.weight = TypeSpec{false, cfg.default_precision};
       if (!p.bias) p.bias = TypeSpec{false, cfg.default_precision};
     }
@@ -225,12 +225,14 @@ struct Inference {
       set_output(n, result_type(n, res_spec, Interval::of(ta)));
       return;
     }
-    if (op == "Move") {
+    if (op == "Move" || op == "ReduceMax") {  // a copy / a maximum of the inputs' values; Move's -1 is a zero
       std::optional<Interval> u;
       for (auto& i : n.inputs) {
         Interval x = Interval::of(type_of(i, n));
         u = u ? u->unite(x) : x;
       }
+      auto map = n.attr_ints("map", {});
+      if (std::find(map.begin(), map.end(), -1) != map.end()) u = u->unite(Interval::of_values({0.0}, u->type()));
       if (p.result && !p.result->is_auto) set_output(n, p.result->type);
       else set_output(n, u->type());
       return;

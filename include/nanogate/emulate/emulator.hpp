@@ -20,7 +20,9 @@
 //   BatchNorm  y = (result)(x*scale_c + offset_c), scale/offset quantized to
 //              their weight/bias types.
 //   ReduceSum  terms cast to accum, summed in order in accum, cast to result.
-//   Move       data movement (reshape, transpose, gather, concat) + cast.
+//   ReduceMax  the maximum of the terms (exact), cast to result (MaxPool).
+//   Move       data movement (reshape, transpose, gather, concat, im2col,
+//              pooling windows, Pad, Resize) + cast; map entry -1 is a zero.
 //   InputQuant the model's input preprocessing evaluated in float32 on the
 //              user's float input, then the first Quant's cast.
 // Graph inputs without an InputQuant are cast from double to their type; a

@@ -33,6 +33,27 @@ void fold_constants(Graph& g);
 /// stays in the graph.
 void fold_input_preprocessing(Graph& g, const Config& cfg);
 
+/// Spatial ops as data movement, Dense and reductions
+/// (src/passes/lower_spatial.cpp). Layout: activations stay channels-first
+/// per event, [C, D1..Dn], as ONNX defines them (the Keras frontend wraps its
+/// channels-last layers in Transposes). Conv (1-3 spatial dims; strides,
+/// dilations, groups incl. depthwise, pads / auto_pad, bias) → per group a
+/// Move "<conv>_im2col" [P, C/group·T] (P output positions, T kernel taps;
+/// zero where the window is in the padding) → MatMul named after the Conv
+/// (group k: "<conv>_g<k>") by the [C/group·T, M/group] weight matrix, keeping
+/// its exact type and float scales (Tensor::code_scale) → Add of the bias →
+/// one Move "<conv>_to_chw" to [M, O1..On]. A following BatchNormalization
+/// folds into float weights. MaxPool → Move of the windows [C, O.., T] (a
+/// padded tap repeats a valid tap of its window) → ReduceMax over the taps;
+/// AveragePool → windows with zeros → ReduceSum → Mul by 1/divisor
+/// (count_include_pad as onnxruntime counts it; one constant per position
+/// when the divisors differ); GlobalMax/GlobalAveragePool → ReduceMax /
+/// ReduceSum + Mul over the spatial axes; Pad (constant 0, reflect, edge),
+/// Resize / Upsample (nearest) → one Move. Throws nanogate::Error for
+/// non-constant weights, bad attributes (core/window.hpp), MaxPool's Indices
+/// output, a window entirely in the padding, or a non-zero constant pad.
+void lower_spatial(Graph& g);
+
 /// Float scales absorbed into exact integer layers
 /// (src/passes/absorb_scales.cpp). Tracks every activation as model value =
 /// A ⊙ firmware value + B (per-element real constants):
@@ -55,7 +76,7 @@ void fold_input_preprocessing(Graph& g, const Config& cfg);
 void absorb_scales(Graph& g, const Config& cfg);
 
 /// Layer lowering (src/passes/lower_layers.cpp): rewrites ONNX-level nodes to
-/// nanogate layers. MatMul/Gemm with a constant matrix (+ a following Add of
+/// nanogate layers (Move and ReduceMax/ReduceSum from lower_spatial pass through). MatMul/Gemm with a constant matrix (+ a following Add of
 /// a constant bias) → Dense named after the MatMul/Gemm; QONNX Quant with a
 /// power-of-two scale and zero offset → Cast to its exact type (absorb_scales
 /// has turned every other Quant into a Threshold); Trunc → Cast;

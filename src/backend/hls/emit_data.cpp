@@ -1,5 +1,5 @@
 // nanogate HLS backend — data movement (Move: reshape, transpose, gather,
-// concat) and ReduceSum.
+// concat, im2col, padding), ReduceSum and ReduceMax.
 #include <algorithm>
 
 #include "backend/hls/layer_emitter.hpp"
@@ -26,9 +26,16 @@ void emit_move(LayerCtx& c) {
     offset += c.graph.tensor(i).size();
   }
   std::vector<Run> runs;
+  const size_t kZero = SIZE_MAX;  // Run::src of zeros (map entry -1: padding)
   for (int64_t i = 0; i < int64_t(map.size()); ++i) {
-    size_t k = size_t(std::upper_bound(starts.begin(), starts.end(), map[size_t(i)]) - starts.begin()) - 1;
-    int64_t m = map[size_t(i)] - starts[k];
+    size_t k = map[size_t(i)] < 0 ? kZero
+                                  : size_t(std::upper_bound(starts.begin(), starts.end(), map[size_t(i)]) - starts.begin()) - 1;
+    int64_t m = k == kZero ? 0 : map[size_t(i)] - starts[k];
+    if (k == kZero) {
+      if (!runs.empty() && runs.back().src == kZero && runs.back().dst + runs.back().count == i) ++runs.back().count;
+      else runs.push_back({kZero, i, 0, 0, 1});
+      continue;
+    }
     if (!runs.empty()) {
       Run& r = runs.back();
       if (r.src == k && r.dst + r.count == i) {
@@ -45,9 +52,21 @@ void emit_move(LayerCtx& c) {
     }
     runs.push_back({k, i, m, 1, 1});
   }
-  c.body.comment("Move (reshape / transpose / gather / concat): y[i] = (result)input[index], " +
+  c.body.comment("Move (reshape / transpose / gather / concat / im2col / padding): y[i] = (result)input[index] or 0, " +
                  std::to_string(runs.size()) + " run(s) of copies");
   for (const Run& r : runs) {
+    if (r.src == kZero) {
+      std::string di = r.dst == 0 ? "t" : std::to_string(r.dst) + " + t";
+      if (r.count == 1) {
+        c.body.line(at(c.output.var, r.dst) + " = 0;");
+        continue;
+      }
+      c.body.open_for("", "t", r.count);
+      c.body.pragma("UNROLL");
+      c.body.line(at(c.output.var, di) + " = 0;");
+      c.body.close();
+      continue;
+    }
     const std::string& src = c.inputs.at(r.src).var;
     if (r.count == 1) {
       c.body.line(at(c.output.var, r.dst) + " = " + cast(c.output.ctype, at(src, r.from)) + ";");
@@ -63,15 +82,36 @@ void emit_move(LayerCtx& c) {
   }
 }
 
-void emit_reduce_sum(LayerCtx& c) {
-  const Node& n = c.node;
-  const ArrayArg& x = c.inputs.at(0);
-  const Shape& in_shape = x.shape;
-  const ReduceGroups rg = reduce_groups(n, in_shape, c.source);  // the layer emulator's grouping
+/// The terms of every output of a ReduceSum / ReduceMax, the layer emulator's grouping.
+std::vector<std::vector<int64_t>> reduce_terms(LayerCtx& c) {
+  const ReduceGroups rg = reduce_groups(c.node, c.inputs.at(0).shape, c.source);
   int64_t no = int64_t(rg.start.size()) - 1;
   std::vector<std::vector<int64_t>> groups{size_t(no)};
   for (int64_t o = 0; o < no; ++o)
     groups[size_t(o)].assign(rg.map.begin() + rg.start[size_t(o)], rg.map.begin() + rg.start[size_t(o) + 1]);
+  return groups;
+}
+
+void emit_reduce_max(LayerCtx& c) {
+  const ArrayArg& x = c.inputs.at(0);
+  const auto groups = reduce_terms(c);
+  c.body.comment("ReduceMax (pooling): the maximum of the terms (exact in the input type), cast to the result");
+  for (size_t o = 0; o < groups.size(); ++o) {
+    const auto& gr = groups[o];
+    c.body.open("");
+    c.body.line(x.ctype + " m = " + at(x.var, gr.at(0)) + ";");
+    for (size_t k = 1; k < gr.size(); ++k)
+      c.body.line("if (" + at(x.var, gr[k]) + " > m) m = " + at(x.var, gr[k]) + ";");
+    c.body.line(at(c.output.var, int64_t(o)) + " = " + cast(c.output.ctype, "m") + ";");
+    c.body.close();
+  }
+}
+
+void emit_reduce_sum(LayerCtx& c) {
+  const Node& n = c.node;
+  const ArrayArg& x = c.inputs.at(0);
+  const auto groups = reduce_terms(c);
+  const int64_t no = int64_t(groups.size());
   Fixed ta = *n.precision.accum;
   std::string acc_t = c.typedef_for("accum", ta);
   c.body.comment("ReduceSum: every term cast to accum " + describe(ta) + ", summed in order in accum, cast to the result");
@@ -101,6 +141,7 @@ void emit_reduce_sum(LayerCtx& c) {
 void emit_data(LayerCtx& c) {
   if (c.node.op == "Move") return emit_move(c);
   if (c.node.op == "ReduceSum") return emit_reduce_sum(c);
+  if (c.node.op == "ReduceMax") return emit_reduce_max(c);
   c.fail("no HLS emitter for op '" + c.node.op + "'");
 }
 

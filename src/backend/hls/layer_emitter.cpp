@@ -35,14 +35,14 @@ void LayerCtx::fail(const std::string& why) const { throw Error(source, node.nam
 
 const std::vector<std::string>& hls_supported_ops() {
   static const std::vector<std::string> ops = {"Dense", "Relu", "LeakyRelu", "Cast", "BipolarQuant", "Add", "Sub", "Mul",
-                                               "BatchNorm", "Threshold", "Sigmoid", "Softmax", "Move", "ReduceSum"};
+                                               "BatchNorm", "Threshold", "Sigmoid", "Softmax", "Move", "ReduceSum", "ReduceMax"};
   return ops;
 }
 
 void emit_layer(LayerCtx& c) {
   const std::string& op = c.node.op;
   if (op == "Dense") return emit_dense(c);
-  if (op == "Move" || op == "ReduceSum") return emit_data(c);
+  if (op == "Move" || op == "ReduceSum" || op == "ReduceMax") return emit_data(c);
   for (auto& s : hls_supported_ops())
     if (s == op) return emit_elementwise(c);
   std::string list;

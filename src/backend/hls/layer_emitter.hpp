@@ -58,7 +58,7 @@ void emit_dense(LayerCtx& c);
 /// Relu, LeakyRelu, Cast, BipolarQuant, Add, Sub, Mul, BatchNorm, Threshold,
 /// Sigmoid, Softmax (emit_elementwise.cpp).
 void emit_elementwise(LayerCtx& c);
-/// Move (reshape/transpose/gather/concat) and ReduceSum (emit_data.cpp).
+/// Move (reshape/transpose/gather/concat/im2col/padding), ReduceSum and ReduceMax (emit_data.cpp).
 void emit_data(LayerCtx& c);
 
 /// Dispatches on the node's op; throws (via c.fail) for an op without an emitter.

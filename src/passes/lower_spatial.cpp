@@ -1,0 +1,277 @@
+// nanogate — convolutions, pooling, padding and resizing as data movement +
+// Dense + reductions (passes.hpp, lower_spatial).
+//
+// A convolution is the same constant matrix applied at every output position:
+// Conv = Move (im2col: per position, the C·T kernel taps, zero where padded)
+// → MatMul by the [C·T, M] weight matrix (block-diagonal for groups) + bias →
+// Move back to channels-first. Pools are a Move of the windows followed by a
+// reduction over the taps: ReduceMax (a padded tap repeats a valid tap of the
+// same window, which cannot change a maximum) or ReduceSum and a Mul by the
+// reciprocal divisor. Pad / Resize / Upsample are one Move. Every index comes
+// from core/window.hpp and emulate/float_spatial.hpp, the float reference's
+// own geometry, so the lowered graph reads the same elements.
+#include <algorithm>
+#include <cmath>
+
+#include "core/window.hpp"
+#include "emulate/float_spatial.hpp"
+#include "nanogate/error.hpp"
+#include "nanogate/passes/passes.hpp"
+
+namespace nanogate {
+
+namespace {
+
+struct Spatial {
+  Graph& g;
+  std::vector<Node> out;
+  std::vector<std::string> absorbed;
+
+  [[noreturn]] void fail(const Node& n, const std::string& why) { throw Error(g.source, n.name, n.op, why); }
+  bool is_const(const std::string& t) { return !t.empty() && g.tensor(t).is_const; }
+
+  Node node(const std::string& name, const std::string& op, std::vector<std::string> ins, std::vector<std::string> outs) {
+    Node n;
+    n.name = name;
+    n.op = op;
+    n.inputs = std::move(ins);
+    n.outputs = std::move(outs);
+    return n;
+  }
+  /// A Move of input `x` by `map` (-1: zero) into `y`.
+  void move(const std::string& name, const std::string& x, const std::string& y, std::vector<int64_t> map,
+            const std::string& source_op) {
+    Node m = node(name, "Move", {x}, {y});
+    m.attrs["map"] = std::move(map);
+    m.attrs["source_op"] = source_op;
+    out.push_back(m);
+  }
+
+  const Shape& shape(const std::string& t) { return g.tensor(t).shape; }
+  std::vector<FArg> args_of(const Node& n, std::vector<FArray>& keep) {
+    keep.resize(n.inputs.size());
+    std::vector<FArg> a;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      if (n.inputs[k].empty()) {
+        a.push_back({nullptr, false});
+        continue;
+      }
+      const Tensor& t = g.tensor(n.inputs[k]);
+      keep[k] = FArray{t.shape, t.is_const ? t.values : std::vector<double>()};
+      a.push_back({&keep[k], !t.is_const});
+    }
+    return a;
+  }
+
+  /// The single consumer of `t`, when there is exactly one and `t` is not a graph output.
+  const Node* sole_consumer(const std::string& t) {
+    if (std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end()) return nullptr;
+    auto c = g.consumers(t);
+    return c.size() == 1 ? c[0] : nullptr;
+  }
+
+  void conv(const Node& n) {
+    const std::string& x = n.inputs.at(0);
+    if (!is_const(n.inputs.at(1))) fail(n, "Conv weights must be constant");
+    Tensor W = g.tensor(n.inputs[1]);
+    const Shape& xs = shape(x);
+    if (W.shape.size() != xs.size() + 1) fail(n, "weight " + shape_str(W.shape) + " does not match the input " + shape_str(xs));
+    Window win = window_of(n, xs, Shape(W.shape.begin() + 2, W.shape.end()), g.source);
+    const int64_t group = n.attr_int("group", 1), M = W.shape[0], C = win.channels;
+    if (group < 1 || C % group || M % group) fail(n, "group " + std::to_string(group) + " does not divide the channels");
+    const int64_t cg = C / group, mg = M / group, P = win.positions(), T = win.taps(), S = win.in_positions();
+    if (W.shape[1] != cg) fail(n, "weight " + shape_str(W.shape) + " does not match " + std::to_string(C) + " input channels");
+    const bool scaled = !W.code_scale.empty();
+    const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
+    if (has_bias && (!is_const(n.inputs[2]) || g.tensor(n.inputs[2]).size() != M))
+      fail(n, "Conv bias must be a constant of " + std::to_string(M) + " values");
+    // one Dense per group: im2col [P, cg·T] (zero where padded) times [cg·T, mg]
+    std::vector<std::string> parts;
+    for (int64_t k = 0; k < group; ++k) {
+      const std::string sfx = group == 1 ? "" : "_g" + std::to_string(k);
+      std::vector<int64_t> map;
+      map.reserve(size_t(P * cg * T));
+      for (int64_t p = 0; p < P; ++p)
+        for (int64_t ci = 0; ci < cg; ++ci)
+          for (int64_t t = 0; t < T; ++t) {
+            const int64_t s = win.source(p, t);
+            map.push_back(s < 0 ? -1 : (k * cg + ci) * S + s);
+          }
+      const std::string cols = g.add_activation(n.name + sfx + "_im2col", {P, cg * T});
+      move(n.name + sfx + "_im2col", x, cols, std::move(map), "Conv");
+      std::vector<double> wm(size_t(cg * T * mg)), sc;
+      if (scaled) sc.resize(wm.size());
+      for (int64_t j = 0; j < mg; ++j)
+        for (int64_t r = 0; r < cg * T; ++r) {
+          const size_t src = size_t((k * mg + j) * cg * T + r), dst = size_t(r * mg + j);
+          wm[dst] = W.values[src];
+          if (scaled) sc[dst] = W.code_scale[src];
+        }
+      const std::string wname = g.add_constant(n.name + sfx + "_matrix", {cg * T, mg}, wm);
+      g.tensor(wname).type = W.type;
+      g.tensor(wname).code_scale = sc;
+      std::string y = g.add_activation(n.name + sfx + "_positions", {P, mg});
+      out.push_back(node(n.name + sfx, "MatMul", {cols, wname}, {y}));
+      if (has_bias) {
+        const Tensor& B = g.tensor(n.inputs[2]);
+        std::string b = n.inputs[2];
+        if (group > 1) {
+          b = g.add_constant(n.name + sfx + "_bias", {mg}, std::vector<double>(B.values.begin() + k * mg, B.values.begin() + (k + 1) * mg));
+          g.tensor(b).type = B.type;
+          if (!B.code_scale.empty())
+            g.tensor(b).code_scale.assign(B.code_scale.begin() + k * mg, B.code_scale.begin() + (k + 1) * mg);
+        }
+        const std::string yb = g.add_activation(n.name + sfx + "_biased", {P, mg});
+        out.push_back(node(n.name + sfx + "_bias", "Add", {y, b}, {yb}));
+        y = yb;
+      }
+      parts.push_back(y);
+    }
+    // back to channels-first [M, O..]: output channel m = group m / mg, column m % mg
+    std::vector<int64_t> back(size_t(M * P));
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t p = 0; p < P; ++p) back[size_t(m * P + p)] = (m / mg) * P * mg + p * mg + m % mg;
+    Node mv = node(n.name + "_to_chw", "Move", parts, {n.outputs.at(0)});
+    mv.attrs["map"] = std::move(back);
+    mv.attrs["source_op"] = std::string("Conv");
+    out.push_back(mv);
+  }
+
+  void pool(const Node& n) {
+    if (n.op == "MaxPool" && n.outputs.size() > 1 && !n.outputs[1].empty()) fail(n, "MaxPool's Indices output is not supported");
+    const std::string& x = n.inputs.at(0);
+    const Shape& xs = shape(x);
+    const Shape kernel = n.attr_ints("kernel_shape", {});
+    Window win = window_of(n, xs, kernel, g.source);
+    const bool avg = n.op == "AveragePool";
+    const int64_t C = win.channels, P = win.positions(), T = win.taps(), S = win.in_positions();
+    std::vector<int64_t> map;
+    map.reserve(size_t(C * P * T));
+    std::vector<double> divisor(static_cast<size_t>(P));
+    const bool include_pad = n.attr_int("count_include_pad", 0) != 0;
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t p = 0; p < P; ++p) {
+        int64_t first = -1, valid = 0;
+        for (int64_t t = 0; t < T && first < 0; ++t) first = win.source(p, t);
+        if (first < 0) fail(n, "a pooling window lies entirely in the padding");
+        for (int64_t t = 0; t < T; ++t) {
+          const int64_t s = win.source(p, t);
+          valid += s >= 0;
+          map.push_back(s >= 0 ? c * S + s : (avg ? -1 : c * S + first));
+        }
+        divisor[size_t(p)] = double(include_pad ? win.padded_taps(p) : valid);
+      }
+    Shape ws{C};
+    ws.insert(ws.end(), win.out.begin(), win.out.end());
+    Shape red = ws;
+    ws.push_back(T);
+    const std::string windows = g.add_activation(n.name + "_windows", ws);
+    move(n.name + "_windows", x, windows, std::move(map), n.op);
+    const int64_t last = int64_t(ws.size());  // the taps axis, counting the batch
+    if (!avg) {
+      Node r = node(n.name, "ReduceMax", {windows}, {n.outputs.at(0)});
+      r.attrs["axes"] = std::vector<int64_t>{last};
+      r.attrs["keepdims"] = int64_t(0);
+      out.push_back(r);
+      return;
+    }
+    const std::string sum = g.add_activation(n.name + "_sum", red);
+    Node r = node(n.name + "_sum", "ReduceSum", {windows}, {sum});
+    r.attrs["axes"] = std::vector<int64_t>{last};
+    r.attrs["keepdims"] = int64_t(0);
+    out.push_back(r);
+    divide(n, sum, divisor, win.out);
+  }
+
+  /// Mul of `sum` [C, O..] by 1/divisor (one per position; a scalar when all equal) into n's output.
+  void divide(const Node& n, const std::string& sum, const std::vector<double>& divisor, const Shape& spatial) {
+    bool uniform = std::all_of(divisor.begin(), divisor.end(), [&](double d) { return d == divisor[0]; });
+    std::string k;
+    if (uniform) {
+      k = g.add_constant(n.name + "_reciprocal", {}, {1.0 / divisor[0]});
+    } else {
+      Shape cs{1};
+      cs.insert(cs.end(), spatial.begin(), spatial.end());
+      std::vector<double> r;
+      for (double d : divisor) r.push_back(1.0 / d);
+      k = g.add_constant(n.name + "_reciprocal", cs, r);
+    }
+    out.push_back(node(n.name, "Mul", {sum, k}, {n.outputs.at(0)}));
+  }
+
+  void global_pool(const Node& n) {
+    const Shape& xs = shape(n.inputs.at(0));
+    if (xs.size() < 2) fail(n, "expects an input [C, D1..Dn], got " + shape_str(xs));
+    std::vector<int64_t> axes;
+    for (int64_t d = 2; d <= int64_t(xs.size()); ++d) axes.push_back(d);
+    const bool avg = n.op == "GlobalAveragePool";
+    const std::string y = avg ? g.add_activation(n.name + "_sum", shape(n.outputs.at(0))) : n.outputs.at(0);
+    Node r = node(avg ? n.name + "_sum" : n.name, avg ? "ReduceSum" : "ReduceMax", {n.inputs[0]}, {y});
+    r.attrs["axes"] = axes;
+    r.attrs["keepdims"] = int64_t(1);
+    out.push_back(r);
+    if (avg) divide(n, y, {double(num_elements(Shape(xs.begin() + 1, xs.end())))}, {});
+  }
+
+  void gather(const Node& n) {
+    std::vector<FArray> keep;
+    GatherMap m = gather_map(n, shape(n.inputs.at(0)), true, args_of(n, keep), g.source);
+    if (m.fill != 0 && std::find(m.src.begin(), m.src.end(), -1) != m.src.end())
+      fail(n, "padding with a non-zero constant (" + std::to_string(m.fill) + ") is not supported in firmware");
+    move(n.name, n.inputs[0], n.outputs.at(0), std::move(m.src), n.op);
+  }
+
+  /// A BatchNormalization right after a float-weight Conv folds into its
+  /// weights and bias (real arithmetic, as for Dense); quantized convs keep it.
+  void fold_batchnorm(Node& conv) {
+    const Tensor& W = g.tensor(conv.inputs.at(1));
+    if (!W.is_const || W.type || (conv.inputs.size() > 2 && !conv.inputs[2].empty() && g.tensor(conv.inputs[2]).type)) return;
+    const Node* bn = sole_consumer(conv.outputs.at(0));
+    if (!bn || bn->op != "BatchNormalization" || bn->inputs.at(0) != conv.outputs[0]) return;
+    const int64_t M = W.shape.at(0), per = M ? W.size() / M : 0;
+    for (int i = 1; i < 5; ++i)
+      if (!is_const(bn->inputs.at(size_t(i))) || g.tensor(bn->inputs[size_t(i)]).size() != M) return;
+    const double eps = bn->attr_float("epsilon", 1e-5);
+    const auto& gam = g.tensor(bn->inputs[1]).values;
+    const auto& bet = g.tensor(bn->inputs[2]).values;
+    const auto& mu = g.tensor(bn->inputs[3]).values;
+    const auto& var = g.tensor(bn->inputs[4]).values;
+    std::vector<double> w = W.values, b(size_t(M), 0.0);
+    if (conv.inputs.size() > 2 && !conv.inputs[2].empty()) b = g.tensor(conv.inputs[2]).values;
+    for (int64_t m = 0; m < M; ++m) {
+      const double a = gam[size_t(m)] / std::sqrt(var[size_t(m)] + eps);
+      for (int64_t i = 0; i < per; ++i) w[size_t(m * per + i)] *= a;
+      b[size_t(m)] = (b[size_t(m)] - mu[size_t(m)]) * a + bet[size_t(m)];
+    }
+    conv.inputs = {conv.inputs[0], g.add_constant(conv.name + "_W_bn", W.shape, w), g.add_constant(conv.name + "_b_bn", {M}, b)};
+    conv.outputs = bn->outputs;
+    absorbed.push_back(bn->name);
+  }
+
+  void run() {
+    std::vector<Node> nodes = g.nodes;
+    for (const Node& n0 : nodes) {
+      if (std::find(absorbed.begin(), absorbed.end(), n0.name) != absorbed.end()) continue;
+      Node n = n0;
+      if (n.op == "Conv") {
+        fold_batchnorm(n);
+        conv(n);
+      } else if (n.op == "MaxPool" || n.op == "AveragePool") {
+        pool(n);
+      } else if (n.op == "GlobalMaxPool" || n.op == "GlobalAveragePool") {
+        global_pool(n);
+      } else if (n.op == "Pad" || n.op == "Resize" || n.op == "Upsample") {
+        gather(n);
+      } else {
+        out.push_back(n);
+      }
+    }
+    g.nodes = std::move(out);
+  }
+};
+
+}  // namespace
+
+void lower_spatial(Graph& g) { Spatial{g, {}, {}}.run(); }
+
+}  // namespace nanogate
