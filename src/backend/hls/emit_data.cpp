@@ -16,6 +16,9 @@ struct Run {
   int64_t dst = 0, from = 0, stride = 1, count = 1;
 };
 
+/// More runs of copies than this: the Move is emitted as an index table and one loop.
+constexpr size_t kMaxRuns = 32;
+
 void emit_move(LayerCtx& c) {
   const Node& n = c.node;
   auto map = n.attr_ints("map", {});
@@ -51,6 +54,21 @@ void emit_move(LayerCtx& c) {
       }
     }
     runs.push_back({k, i, m, 1, 1});
+  }
+  if (runs.size() > kMaxRuns && n.inputs.size() == 1) {  // im2col, pooling windows: an index table
+    std::vector<std::string> v;
+    for (int64_t m : map) v.push_back(std::to_string(m));
+    const std::string tab = c.id + "_src";
+    c.weights.comment("Move '" + n.name + "': the input element of every output element (-1: zero)");
+    c.weights.const_array("int", tab, v);
+    c.body.comment("Move (im2col / windows / padding): y[i] = (result)x[" + tab + "[i]], 0 where it is -1");
+    c.body.open_for("Element", "i", int64_t(map.size()));
+    c.body.pragma("UNROLL");
+    const std::string& src = c.inputs.at(0).var;
+    c.body.line(at(c.output.var, "i") + " = " + at(tab, "i") + " < 0 ? " + cast(c.output.ctype, "0") + " : " +
+                cast(c.output.ctype, at(src, at(tab, "i"))) + ";");
+    c.body.close();
+    return;
   }
   c.body.comment("Move (reshape / transpose / gather / concat / im2col / padding): y[i] = (result)input[index] or 0, " +
                  std::to_string(runs.size()) + " run(s) of copies");
@@ -92,10 +110,40 @@ std::vector<std::vector<int64_t>> reduce_terms(LayerCtx& c) {
   return groups;
 }
 
+/// Many equal-length groups (pooling windows): a term table `<id>_terms`
+/// [outputs × length] in the weights header; returns its name, or "" when
+/// the groups are few or of different lengths.
+std::string term_table(LayerCtx& c, const std::vector<std::vector<int64_t>>& groups) {
+  if (groups.size() <= 8) return "";
+  for (auto& gr : groups)
+    if (gr.size() != groups[0].size() || gr.empty()) return "";
+  std::vector<std::string> v;
+  for (auto& gr : groups)
+    for (int64_t i : gr) v.push_back(std::to_string(i));
+  const std::string tab = c.id + "_terms";
+  c.weights.comment(c.node.op + " '" + c.node.name + "': the input elements of every output, " +
+                    std::to_string(groups[0].size()) + " per output");
+  c.weights.const_array("int", tab, v);
+  return tab;
+}
+
 void emit_reduce_max(LayerCtx& c) {
   const ArrayArg& x = c.inputs.at(0);
   const auto groups = reduce_terms(c);
   c.body.comment("ReduceMax (pooling): the maximum of the terms (exact in the input type), cast to the result");
+  if (const std::string tab = term_table(c, groups); !tab.empty()) {
+    const std::string len = std::to_string(groups[0].size());
+    c.body.open_for("Output", "o", int64_t(groups.size()));
+    c.body.pragma("UNROLL");
+    c.body.line(x.ctype + " m = " + at(x.var, at(tab, "o * " + len)) + ";");
+    c.body.open_for("Term", "k", int64_t(groups[0].size()));
+    c.body.pragma("UNROLL");
+    c.body.line("if (" + at(x.var, at(tab, "o * " + len + " + k")) + " > m) m = " + at(x.var, at(tab, "o * " + len + " + k")) + ";");
+    c.body.close();
+    c.body.line(at(c.output.var, "o") + " = " + cast(c.output.ctype, "m") + ";");
+    c.body.close();
+    return;
+  }
   for (size_t o = 0; o < groups.size(); ++o) {
     const auto& gr = groups[o];
     c.body.open("");
@@ -115,6 +163,19 @@ void emit_reduce_sum(LayerCtx& c) {
   Fixed ta = *n.precision.accum;
   std::string acc_t = c.typedef_for("accum", ta);
   c.body.comment("ReduceSum: every term cast to accum " + describe(ta) + ", summed in order in accum, cast to the result");
+  if (const std::string tab = term_table(c, groups); !tab.empty()) {
+    const std::string len = std::to_string(groups[0].size());
+    c.body.open_for("Output", "o", no);
+    c.body.pragma("UNROLL");
+    c.body.line(acc_t + " acc = " + cast(acc_t, "0") + ";");
+    c.body.open_for("Term", "k", int64_t(groups[0].size()));
+    c.body.pragma("UNROLL");
+    c.body.line("acc = acc + " + cast(acc_t, at(x.var, at(tab, "o * " + len + " + k"))) + ";");
+    c.body.close();
+    c.body.line(at(c.output.var, "o") + " = " + cast(c.output.ctype, "acc") + ";");
+    c.body.close();
+    return;
+  }
   for (int64_t o = 0; o < no; ++o) {
     const auto& gr = groups[size_t(o)];
     c.body.open("");
