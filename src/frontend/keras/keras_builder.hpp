@@ -1,7 +1,7 @@
 // nanogate — translating Keras layers into ONNX-level layer-graph nodes.
 // Private to the frontend. Keras tensors are channels-last; Dense acts on the
 // last axis as ONNX MatMul does, so no layout change is needed for the layers
-// read today. Every layer's final output tensor is named after the layer
+// read today (convolutions convert their layout themselves, keras_conv.cpp). Every layer's final output tensor is named after the layer
 // (a layer called more than once: "<layer>:<call>"), so `--tensor fc1` and
 // the configuration's LayerName use Keras names, as in hls4ml.
 #pragma once
@@ -55,6 +55,14 @@ std::string dense_core(Builder& b, const Layer& l, const std::string& x, const s
 /// (variables 0 and 1; bias "" when use_bias is false).
 std::pair<std::string, std::string> dense_weights(Builder& b, const Layer& l, const std::string& x);
 
+/// A convolution on x with a Keras-layout kernel constant [k.., C_in/groups,
+/// C_out] (depthwise: [k.., C, multiplier]) and optional bias: the layer's
+/// strides, dilation_rate, padding, groups and data_format; channels_last
+/// inputs are transposed to channels-first and the result back
+/// (keras_conv.cpp; shared by Conv*, QKeras QConv* and SeparableConv's parts).
+std::string conv_core(Builder& b, const Layer& l, const std::string& x, const std::string& kernel, const std::string& bias,
+                      bool depthwise, const std::string& out);
+
 /// Translates one call of a layer: its input tensors → its output tensors.
 /// `out` is the name to give the (first) output tensor.
 using LayerFn = std::vector<std::string> (*)(Builder&, const Layer&, const std::vector<std::string>& inputs,
@@ -65,6 +73,10 @@ using LayerFn = std::vector<std::string> (*)(Builder&, const Layer&, const std::
 /// Dropout, Flatten, Reshape, Permute, Add, Subtract, Multiply, Average,
 /// Concatenate.
 const std::map<std::string, LayerFn>& core_layers();
+/// Convolution, pooling, padding and resizing layers (keras_conv.cpp):
+/// Conv1D/2D/3D, DepthwiseConv1D/2D, SeparableConv1D/2D, Max/AveragePooling,
+/// GlobalMax/GlobalAveragePooling, ZeroPadding, Cropping, UpSampling.
+const std::map<std::string, LayerFn>& conv_layers();
 /// QKeras layers (qkeras.cpp): QDense, QActivation.
 const std::map<std::string, LayerFn>& qkeras_layers();
 /// HGQ2 layers (hgq2.cpp; module hgq.*): QDense, QEinsumDense,

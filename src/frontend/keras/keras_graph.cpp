@@ -23,14 +23,14 @@ LayerFn find_layer_fn(const Layer& l) {
     auto it = hgq2_layers().find(l.class_name);
     return it == hgq2_layers().end() ? nullptr : it->second;
   }
-  for (auto* table : {&core_layers(), &qkeras_layers()})
+  for (auto* table : {&core_layers(), &conv_layers(), &qkeras_layers()})
     if (auto it = table->find(l.class_name); it != table->end()) return it->second;
   return nullptr;
 }
 
 std::string supported_list() {
   std::string s = "InputLayer";
-  for (auto* table : {&core_layers(), &qkeras_layers()})
+  for (auto* table : {&core_layers(), &conv_layers(), &qkeras_layers()})
     for (auto& [k, _] : *table) s += ", " + k;
   s += "; HGQ2:";
   for (auto& [k, _] : hgq2_layers()) s += " " + k;
