@@ -18,6 +18,11 @@ Differences found (each pinned by a test below):
    and Identity have no ONNX handler (get_supported_onnx_layers()), so the
    parser fails on the tensor after Identity ("Could not find the shape for
    input ..."). -> test_axol1tl_not_convertible_by_hls4ml
+3. The CICADA-class quantized Conv2D model (examples/cicada) converts through
+   hls4ml's ONNX frontend (qonnx channels-last, Conv2D io_parallel) with
+   nanogate's Conv/Dense accumulator and result types (hls4ml's are wider; both
+   exact) and an input type that holds the 10-bit energies: identical outputs
+   on 10,000 calorimeter-like events. -> test_cicada_conv2d_bit_exact
 """
 import subprocess
 
@@ -152,3 +157,37 @@ def test_axol1tl_not_convertible_by_hls4ml(tmp_path):
     with pytest.raises(RuntimeError, match="Could not find the shape for input"):
         hls4ml.converters.convert_from_onnx_model(m, output_dir=str(tmp_path / "h"), io_type="io_parallel",
                                                   backend="Vitis")
+
+
+def test_cicada_conv2d_bit_exact(tmp_path):
+    """hls4ml 1.3.0's Conv2D (io_parallel) and Dense on the CICADA-class model == nanogate's emulator."""
+    import sys
+
+    from hls4ml.backends.fpga.fpga_backend import FPGABackend
+    from hls4ml.backends.fpga.fpga_types import APTypeConverter
+
+    sys.path.insert(0, str(ROOT / "examples" / "cicada"))
+    sys.dont_write_bytecode = True
+    from train import events
+
+    model = ROOT / "examples" / "cicada" / "cicada_v2_student.onnx"
+    m = qonnx_clean(model)
+    cfg = hls4ml.utils.config.config_from_onnx_model(m, granularity="name", backend="Vitis",
+                                                     default_precision="fixed<16,6>")
+    cfg["LayerName"]["global_in"]["Precision"]["result"] = "ufixed<16,16>"  # holds the 0..1023 energies
+    hm = hls4ml.converters.convert_from_onnx_model(m, output_dir=str(tmp_path / "hls4ml"), io_type="io_parallel",
+                                                   backend="Vitis", hls_config=cfg)
+    ng = [l for l in nanogate_types(model).values() if l["op"] == "Dense"]  # Conv_0, Gemm_0, Gemm_1 in order
+    mine = [l for l in hm.get_layers() if l.class_name in ("Conv2D", "Dense")]
+    assert [l.class_name for l in mine] == ["Conv2D", "Dense", "Dense"] and len(ng) == 3
+    conv = lambda t: APTypeConverter().convert(FPGABackend.convert_precision_string(t))
+    for layer, n in zip(mine, ng):
+        assert str(layer.get_attr("weight_t").precision).startswith(n["weight"].rstrip(">"))
+        layer.get_attr("accum_t").precision = conv(n["accum"])
+        layer.get_output_variable().type.precision = conv(n["result"])
+    hm.compile()
+    x, _ = events(N_EVENTS, 0.3, 5)
+    y_h = np.asarray(hm.predict(x.reshape(N_EVENTS, 18, 14, 1)), dtype=np.float64).reshape(N_EVENTS, -1)
+    y_n = emulate(model, x.reshape(N_EVENTS, -1), tmp_path)  # one channel: NHWC and NCHW orders coincide
+    assert np.array_equal(y_n, y_h)
+    assert np.unique(y_n).size > 100
