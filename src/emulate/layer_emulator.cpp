@@ -10,6 +10,7 @@
 
 #include "emulate/cast.hpp"
 #include "emulate/dense_kernels.hpp"
+#include "emulate/layer_steps.hpp"
 #include "emulate/layer_tables.hpp"
 #include "emulate/float_ops.hpp"
 #include "nanogate/emulate/emulator.hpp"
@@ -17,115 +18,13 @@
 
 namespace nanogate {
 
+using namespace emu;
+
 namespace {
 
 constexpr int64_t kChunk = 128;            // events per kernel call
 constexpr int64_t kRowsPerThread = 4096;   // fewer rows per thread: fewer threads
 
-/// A runtime buffer per tensor: chunk × size raw codes (the codes live in a
-/// Work, one per running thread).
-struct Buffer {
-  int64_t size = 0;
-  Fixed type;
-  std::vector<double> dq_scale, dq_offset;  // host-side dequantization (Tensor::dequant_scale), empty: none
-  double model_value(double v, int64_t i) const {
-    return dq_scale.empty() ? v : v * dq_scale[size_t(i)] + dq_offset[size_t(i)];
-  }
-};
-
-/// Per-run (per-thread) storage: the buffers' codes and kernel scratch.
-struct Work {
-  std::vector<std::vector<int64_t>> data;
-  std::vector<double> xd, cd, sm;
-  std::vector<i128> acc;
-  std::vector<int64_t> acc64;
-};
-
-/// Real value of raw codes of type t: raw * 2^-F, as Fixed::value computes it
-/// (a product with the power of two is the same correctly rounded result as
-/// ldexp when 2^-F is a normal double).
-struct ToValue {
-  explicit ToValue(const Fixed& t) : type(t), fast(t.frac_bits() > -1000 && t.frac_bits() < 1000),
-                                     scale(fast ? std::ldexp(1.0, -t.frac_bits()) : 1.0) {}
-  double operator()(int64_t raw) const { return fast ? double(raw) * scale : type.value(raw); }
-  Fixed type;
-  bool fast;
-  double scale;
-};
-
-/// One operand of an elementwise kernel: a buffer or constant raw codes.
-struct Operand {
-  int buf = -1;                 ///< buffer index, or -1 for a constant
-  std::vector<int64_t> konst;   ///< constant raw codes (per event)
-  Fixed type;
-  std::vector<int64_t> map;     ///< output element → operand element
-};
-
-/// Kernel kinds (the op names of the typed graph).
-enum class K { Dense, Add, Sub, Mul, Relu, Cast, LeakyRelu, BipolarQuant, Sigmoid, Softmax, BatchNorm, Threshold,
-               ReduceSum, ReduceMax, Move, InputQuant };
-
-K kind_of(const std::string& op) {
-  static const std::map<std::string, K> m = {
-      {"Dense", K::Dense},         {"Add", K::Add},       {"Sub", K::Sub},         {"Mul", K::Mul},
-      {"Relu", K::Relu},           {"Cast", K::Cast},     {"LeakyRelu", K::LeakyRelu},
-      {"BipolarQuant", K::BipolarQuant}, {"Sigmoid", K::Sigmoid}, {"Softmax", K::Softmax},
-      {"BatchNorm", K::BatchNorm}, {"Threshold", K::Threshold}, {"ReduceSum", K::ReduceSum},
-      {"ReduceMax", K::ReduceMax},
-      {"Move", K::Move},           {"InputQuant", K::InputQuant}};
-  return m.at(op);
-}
-
-struct Step {
-  std::string name, op;
-  K kind = K::Cast;
-  int out = -1;
-  Fixed result;
-  std::vector<Operand> ops;
-  // Dense
-  int64_t n_in = 0, n_out = 0, outer = 1;
-  std::vector<int64_t> w, b;
-  Fixed tw, tb, acc;
-  bool exact_acc = false;
-  int f64_mode = 0;                        // 1: exact sum in doubles, 2: floor per product in doubles
-  std::vector<double> wd;                  // weights as doubles (pre-scaled for mode 2)
-  std::vector<int64_t> b_acc;              // bias cast to accum (mode 2)
-  // generic per-element data
-  std::vector<int64_t> map, map_src;       // Move / ReduceSum groups
-  std::vector<int64_t> group_start;        // ReduceSum: start of each output's terms in map
-  std::vector<int64_t> chan;               // channel per element (BatchNorm, Threshold)
-  std::vector<std::vector<int64_t>> thr;   // Threshold: per channel thresholds
-  std::vector<int> thr_dir;                // +1 increasing, -1 decreasing
-  int64_t thr_base = 0;
-  int64_t thr_step = 1;                    // output codes per threshold reached
-  std::vector<int64_t> scale, offset;      // BatchNorm raw codes
-  int64_t alpha = 0;                       // LeakyRelu raw code
-  Node node;                               // Softmax (axis), InputQuant (steps)
-  Shape shape;                             // per-event shape of the input (Softmax)
-  std::vector<float> pre_consts_first;     // InputQuant
-  std::vector<std::vector<float>> pre_consts;
-  std::vector<std::vector<int64_t>> pre_maps;
-  CastPlan to_result;                      // from the step's working binary point to the result type
-  CastPlan to_acc, acc_to_result;          // Dense / ReduceSum: into accum, accum → result
-  CastPlan acc_wrap;                       // Dense: accum-grid values wrapped into accum
-  std::vector<CastPlan> move_plans;        // Move: per input
-  std::vector<int64_t> b_fp;               // Dense: bias at the products' binary point
-  bool small = false;                      // Add/Sub/Mul: 64-bit arithmetic is exact
-  int in_col = 0;                          // InputQuant: graph input column offset
-  int64_t in_size = 0;
-  // fast paths
-  int64_t ldw = 0;                         // Dense f64: padded W columns (multiple of 8)
-  std::vector<double> wpad;                // Dense f64: W padded to ldw columns
-  bool acc_to_result_id = false;           // Dense: accum → result is the identity
-  bool contiguous = false;                 // unary op: operand is a buffer read element by element
-  DoubleCast result_dc;                    // Softmax, Sigmoid, InputQuant: double → result
-  bool sm_fast = false;                    // Softmax: groups known at compile time
-  int64_t sm_outer = 0, sm_len = 0, sm_inner = 0;
-  std::vector<std::string> pre_ops;        // InputQuant: parsed steps
-  std::vector<int64_t> pre_cf;             // InputQuant: const_first per step
-};
-
-inline int64_t q(i128 v, int frac, const Fixed& t) { return quantize(v, frac, t); }
 
 /// Worker threads for a run of `rows` events: set_threads() when > 0, else
 /// NANOGATE_THREADS when set and > 0, else every hardware thread; at most one
@@ -441,250 +340,6 @@ struct Emulator::Impl {
     s.thr = std::move(t.thr);
   }
 
-  // ---- kernels: each processes `rows` events of the chunk held in `w` ----
-  void run_step(const Step& s, Work& w, int64_t rows, const double* x, int64_t x_stride) const {
-    int64_t osz = bufs[s.out].size;
-    int64_t* odata = w.data[s.out].data();
-    const Fixed& R = s.result;
-    auto in_of = [&](const Operand& o, int64_t r, int64_t i) -> int64_t {
-      return o.buf < 0 ? o.konst[o.map[i]] : w.data[o.buf][r * bufs[o.buf].size + o.map[i]];
-    };
-    if (s.kind == K::Dense) {
-      const Operand& xo = s.ops[0];
-      const Buffer& xb = bufs[xo.buf];
-      const int64_t* xdata = w.data[xo.buf].data();
-      int fp = xo.type.frac_bits() + s.tw.frac_bits(), fa = s.acc.frac_bits(), fb = s.tb.frac_bits();
-      if (s.f64_mode) {
-        // The input rows are contiguous (xb.size == outer * n_in): m rows of n_in.
-        int64_t m = rows * s.outer, nx = rows * xb.size;
-        if (int64_t(w.xd.size()) < nx) w.xd.resize(size_t(nx));
-        if (int64_t(w.cd.size()) < m * s.ldw) w.cd.resize(size_t(m * s.ldw));
-        double* xd = w.xd.data();
-        double* cd = w.cd.data();
-        codes_to_f64(xdata, xd, nx);
-        dense_f64_padded(xd, m, s.n_in, s.wpad.data(), s.ldw, cd, s.f64_mode == 2);
-        f64_to_codes(cd, m, s.ldw, s.n_out, s.f64_mode == 1 ? s.b_fp.data() : s.b_acc.data(), odata);
-        int64_t n = m * s.n_out;  // == rows * osz
-        (s.f64_mode == 1 ? s.to_acc : s.acc_wrap).apply(odata, odata, n);
-        if (!s.acc_to_result_id) s.acc_to_result.apply(odata, odata, n);
-        return;
-      }
-      w.acc.resize(size_t(s.n_out));
-      w.acc64.resize(size_t(s.n_out));
-      i128* acc = w.acc.data();
-      int64_t* acc64 = w.acc64.data();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t o = 0; o < s.outer; ++o) {
-          const int64_t* xr = &xdata[r * xb.size + o * s.n_in];
-          int64_t* yr = &odata[r * osz + o * s.n_out];
-          if (s.exact_acc) {
-            // exact sum at frac fp, bias shifted onto the accumulator's binary point
-            std::fill(acc64, acc64 + s.n_out, 0);
-            for (int64_t i = 0; i < s.n_in; ++i) {
-              int64_t xv = xr[i];
-              if (!xv) continue;
-              const int64_t* wr = &s.w[i * s.n_out];
-              for (int64_t j = 0; j < s.n_out; ++j) acc64[j] += xv * wr[j];
-            }
-            for (int64_t j = 0; j < s.n_out; ++j) yr[j] = s.acc_to_result(s.to_acc(acc64[j] + s.b_fp[j]));
-          } else {
-            for (int64_t j = 0; j < s.n_out; ++j) acc[j] = q(s.b[j], fb, s.acc);
-            bool wrap = s.acc.overflow == Overflow::WRAP;
-            for (int64_t i = 0; i < s.n_in; ++i) {
-              int64_t xv = xr[i];
-              if (!xv) continue;
-              const int64_t* wr = &s.w[i * s.n_out];
-              for (int64_t j = 0; j < s.n_out; ++j) {
-                int64_t m = q(i128(xv) * wr[j], fp, s.acc);
-                acc[j] = wrap ? acc[j] + m : q(acc[j] + m, fa, s.acc);
-              }
-            }
-            for (int64_t j = 0; j < s.n_out; ++j) {
-              int64_t av = q(acc[j], fa, s.acc);
-              yr[j] = q(av, fa, R);
-            }
-          }
-        }
-      return;
-    }
-    if (s.kind == K::Add || s.kind == K::Sub || s.kind == K::Mul) {
-      const Operand &a = s.ops[0], &b = s.ops[1];
-      int fa = a.type.frac_bits(), fb = b.type.frac_bits(), f = std::max(fa, fb);
-      bool mul = s.kind == K::Mul, add = s.kind == K::Add;
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i < osz; ++i) {
-          int64_t u = in_of(a, r, i), v = in_of(b, r, i), y;
-          if (s.small) {
-            int64_t z = mul ? u * v : (add ? (u << (f - fa)) + (v << (f - fb)) : (u << (f - fa)) - (v << (f - fb)));
-            y = s.to_result(z);
-          } else if (mul) {
-            y = q(i128(u) * v, fa + fb, R);
-          } else {
-            i128 uu = i128(u) << (f - fa), vv = i128(v) << (f - fb);
-            y = q(add ? uu + vv : uu - vv, f, R);
-          }
-          odata[r * osz + i] = y;
-        }
-      return;
-    }
-    if (s.kind == K::Relu || s.kind == K::Cast || s.kind == K::LeakyRelu || s.kind == K::BipolarQuant) {
-      const Operand& a = s.ops[0];
-      int fa = a.type.frac_bits();
-      if (s.contiguous) {  // contiguous fast paths
-        const int64_t* src = w.data[a.buf].data();
-        int64_t n = rows * osz;
-        if (s.kind == K::Relu) s.to_result.apply_relu(src, odata, n);
-        else if (s.kind == K::Cast) s.to_result.apply(src, odata, n);
-        else
-          for (int64_t i = 0; i < n; ++i) odata[i] = src[i] >= 0 ? 1 : -1;
-        return;
-      }
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i < osz; ++i) {
-          int64_t v = in_of(a, r, i), y;
-          if (s.kind == K::Relu) y = v > 0 ? s.to_result(v) : 0;
-          else if (s.kind == K::Cast) y = s.to_result(v);
-          else if (s.kind == K::BipolarQuant) y = v >= 0 ? 1 : -1;
-          else y = v >= 0 ? q(v, fa, R) : q(i128(v) * s.alpha, fa + s.tw.frac_bits(), R);
-          odata[r * osz + i] = y;
-        }
-      return;
-    }
-    if (s.kind == K::Sigmoid || s.kind == K::Softmax) {
-      const Operand& a = s.ops[0];
-      const Fixed& ta = a.type;
-      const ToValue val(ta);
-      if (s.kind == K::Sigmoid) {
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t i = 0; i < osz; ++i)
-            odata[r * osz + i] = s.result_dc(1.0 / (1.0 + std::exp(-val(in_of(a, r, i)))));
-        return;
-      }
-      if (s.sm_fast && s.contiguous) {
-        // eval_float's Softmax, same operations in the same order, without allocations:
-        // max, then sum of exp(a - max) in order, then exp(a - max) / sum.
-        const int64_t* src = w.data[a.buf].data();
-        if (int64_t(w.sm.size()) < 2 * osz) w.sm.resize(size_t(2 * osz));
-        double* av = w.sm.data();
-        double* ev = av + osz;
-        const int64_t len = s.sm_len, inner = s.sm_inner;
-        for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t i = 0; i < osz; ++i) av[i] = val(src[r * osz + i]);
-          int64_t* yr = odata + r * osz;
-          for (int64_t o_ = 0; o_ < s.sm_outer; ++o_)
-            for (int64_t i = 0; i < inner; ++i) {
-              double mx = -INFINITY, sum = 0;
-              for (int64_t k = 0; k < len; ++k) mx = std::max(mx, av[(o_ * len + k) * inner + i]);
-              for (int64_t k = 0; k < len; ++k) {
-                int64_t idx = (o_ * len + k) * inner + i;
-                ev[idx] = std::exp(av[idx] - mx);
-                sum += ev[idx];
-              }
-              for (int64_t k = 0; k < len; ++k) {
-                int64_t idx = (o_ * len + k) * inner + i;
-                yr[idx] = s.result_dc(ev[idx] / sum);
-              }
-            }
-        }
-        return;
-      }
-      FArray fa{s.shape, std::vector<double>(size_t(osz))};
-      for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t i = 0; i < osz; ++i) fa.v[i] = ta.value(in_of(a, r, i));
-        FArray y = eval_float(s.node, {FArg{&fa, true}}, model->source)[0];
-        for (int64_t i = 0; i < osz; ++i) odata[r * osz + i] = quantize(y.v[i], R);
-      }
-      return;
-    }
-    if (s.kind == K::BatchNorm) {
-      const Operand& a = s.ops[0];
-      int fx = a.type.frac_bits(), fs = s.tw.frac_bits(), fo = s.tb.frac_bits();
-      int f = std::max(fx + fs, fo);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i < osz; ++i) {
-          int64_t c = s.chan[i];
-          i128 v = (i128(in_of(a, r, i)) * s.scale[c] << (f - fx - fs)) + (i128(s.offset[c]) << (f - fo));
-          odata[r * osz + i] = q(v, f, R);
-        }
-      return;
-    }
-    if (s.kind == K::Threshold) {
-      const Operand& a = s.ops[0];
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i < osz; ++i) {
-          int64_t v = in_of(a, r, i), c = s.chan[i], y = 0;
-          const std::vector<int64_t>& th = s.thr[c];
-          if (s.thr_dir[c] > 0)
-            for (int64_t t : th) y += v >= t;
-          else
-            for (int64_t t : th) y += v <= t;
-          odata[r * osz + i] = s.thr_base + s.thr_step * y;
-        }
-      return;
-    }
-    if (s.kind == K::ReduceSum) {
-      const Operand& a = s.ops[0];
-      const Buffer& ab = bufs[a.buf];
-      const int64_t* adata = w.data[a.buf].data();
-      int fa = s.acc.frac_bits();
-      bool wrap = s.acc.overflow == Overflow::WRAP;
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t o = 0; o < osz; ++o) {
-          i128 acc = 0;
-          for (int64_t k = s.group_start[o]; k < s.group_start[o + 1]; ++k) {
-            int64_t term = s.to_acc(adata[r * ab.size + s.map[k]]);
-            acc = wrap ? acc + term : q(acc + term, fa, s.acc);
-          }
-          odata[r * osz + o] = s.acc_to_result(q(acc, fa, s.acc));
-        }
-      return;
-    }
-    if (s.kind == K::ReduceMax) {
-      const Operand& a = s.ops[0];
-      const int64_t asz = bufs[a.buf].size;
-      const int64_t* adata = w.data[a.buf].data();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t o = 0; o < osz; ++o) {
-          int64_t m = adata[r * asz + s.map[s.group_start[o]]];
-          for (int64_t k = s.group_start[o] + 1; k < s.group_start[o + 1]; ++k) m = std::max(m, adata[r * asz + s.map[k]]);
-          odata[r * osz + o] = s.to_result(m);
-        }
-      return;
-    }
-    if (s.kind == K::Move) {
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i < osz; ++i) {
-          if (s.map_src[i] < 0) {
-            odata[r * osz + i] = 0;
-            continue;
-          }
-          const Operand& a = s.ops[s.map_src[i]];
-          const int64_t asz = bufs[a.buf].size;
-          odata[r * osz + i] = s.move_plans[s.map_src[i]](w.data[a.buf][r * asz + s.map[i]]);
-        }
-      return;
-    }
-    if (s.kind == K::InputQuant) {
-      const auto& ops = s.pre_ops;
-      const auto& cf = s.pre_cf;
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i < osz; ++i) {
-          float v = float(x[r * x_stride + s.in_col + (s.in_size == osz ? i : 0)]);
-          for (size_t k = 0; k < ops.size(); ++k) {
-            float c = s.pre_consts[k][s.pre_maps[k][i]];
-            float a = cf[k] ? c : v, b = cf[k] ? v : c;
-            if (ops[k] == "Mul") v = a * b;
-            else if (ops[k] == "Div") v = a / b;
-            else if (ops[k] == "Add") v = a + b;
-            else if (ops[k] == "Sign") v = v >= 0 ? 1.0f : -1.0f;  // BipolarQuant
-            else v = a - b;
-          }
-          odata[r * osz + i] = s.result_dc(double(v));
-        }
-      return;
-    }
-    fail(s.node, "no kernel");
-  }
 };
 
 Emulator::Emulator(const Model& model, bool float_mode) : impl_(std::make_unique<Impl>()) {
@@ -845,7 +500,7 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
           }
       }
       for (const Step& s : I.steps)
-        if (s.kind != K::InputQuant) I.run_step(s, w, n, nullptr, 0);
+        if (s.kind != K::InputQuant) run_step(s, I.bufs, w, n, nullptr, 0, I.model->source);
     } else {
       const double* xc = x + r0 * I.in_size;
       for (size_t ii = 0; ii < I.inputs.size(); ++ii) {
@@ -878,7 +533,7 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
             bd[r * b.size + i] = raw;
           }
       }
-      for (const Step& s : I.steps) I.run_step(s, w, n, xc, I.in_size);
+      for (const Step& s : I.steps) run_step(s, I.bufs, w, n, xc, I.in_size, I.model->source);
     }
     int64_t oc = 0;
     for (size_t k = 0; k < I.outputs.size(); ++k) {
