@@ -22,7 +22,9 @@ using namespace emu;
 
 namespace {
 
-constexpr int64_t kChunk = 128;            // events per kernel call
+constexpr int64_t kChunk = 128;            // events per kernel call (fewer when the buffers are large)
+constexpr int64_t kWorkCodes = int64_t(1) << 24;  // codes per thread's chunk buffers (128 MB), when possible
+constexpr int64_t kMaxEventCodes = int64_t(1) << 27;  // codes of all buffers of one event (1 GB): larger models are refused
 constexpr int64_t kRowsPerThread = 4096;   // fewer rows per thread: fewer threads
 
 
@@ -296,6 +298,11 @@ struct Emulator::Impl {
       outputs.push_back(buffer(g, o));
       out_size += bufs[outputs.back()].size;
     }
+    int64_t per_event = 0;
+    for (const Buffer& b : bufs) per_event += b.size;
+    if (per_event > kMaxEventCodes)
+      throw Error(model->source, "the emulator needs " + std::to_string(per_event) + " values per event over all layers (im2col "
+                  "included), more than its limit of 2^27");
   }
 
   /// Softmax groups as eval_float (float_ops.cpp) forms them for one batched
@@ -478,12 +485,15 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
   const Impl& I = *this;
   Work w;
   w.data.resize(I.bufs.size());
-  for (size_t k = 0; k < I.bufs.size(); ++k) w.data[k].assign(size_t(kChunk * I.bufs[k].size), 0);
+  int64_t per_event = 1;
+  for (const Buffer& b : I.bufs) per_event += b.size;
+  const int64_t chunk = std::clamp<int64_t>(kWorkCodes / per_event, 1, kChunk);
+  for (size_t k = 0; k < I.bufs.size(); ++k) w.data[k].assign(size_t(chunk * I.bufs[k].size), 0);
   std::vector<ToValue> out_val;
   for (int bi : I.outputs) out_val.emplace_back(I.bufs[bi].type);
-  for (int64_t c0 = 0; c0 < rows; c0 += kChunk) {
+  for (int64_t c0 = 0; c0 < rows; c0 += chunk) {
     int64_t r0 = row0 + c0;  // absolute event index of the chunk's first row
-    int64_t n = std::min(kChunk, rows - c0);
+    int64_t n = std::min(chunk, rows - c0);
     if (fw) {  // raw codes at the firmware ports
       for (auto& p : I.fw_ports) {
         const Buffer& b = I.bufs[p.buf];

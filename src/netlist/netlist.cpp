@@ -1,6 +1,8 @@
 // nanogate — the operation netlist: construction, verification, listing (netlist.hpp).
 #include "nanogate/netlist/netlist.hpp"
 
+#include <stdexcept>
+
 #include <sstream>
 
 #include "nanogate/error.hpp"
@@ -27,6 +29,10 @@ const char* to_string(NetOp op) {
 }
 
 int Netlist::add(NetValue v) {
+  if (values.size() >= size_t(kMaxNetlistValues))
+    throw std::overflow_error("the netlist grows past " + std::to_string(kMaxNetlistValues) +
+                              " values (a fully parallel design this large is beyond this flow: narrower types, "
+                              "fewer positions, or the Vitis backend)");
   values.push_back(std::move(v));
   return int(values.size()) - 1;
 }

@@ -38,6 +38,9 @@
 
 namespace nanogate {
 
+/// Most values a netlist may hold (2^22, a few hundred MB; convert refuses larger designs).
+inline constexpr int64_t kMaxNetlistValues = int64_t(1) << 22;
+
 enum class NetOp { Input, Const, Add, Neg, Mul, Relu, Quantize, Max, Min, Cmp, Mux, Lut };
 enum class CmpKind { GE, GT, EQ };
 
@@ -85,7 +88,8 @@ struct Netlist {
   int latency = 0;                 ///< clock cycles from inputs to outputs (0 = combinational)
   double clock_period_ns = 0;      ///< the period the pipelining targeted (0 = none)
 
-  /// Appends a value and returns its index.
+  /// Appends a value and returns its index. Throws std::overflow_error past
+  /// kMaxNetlistValues values (the lowering names the layer).
   int add(NetValue v);
   /// Checks SSA order, argument counts and kinds, and that every exact op's
   /// type holds its result over the argument types (interval analysis).

@@ -18,6 +18,11 @@
 namespace nanogate {
 
 namespace {
+/// Netlists larger than this keep the ASAP stages (the retiming's network simplex takes minutes beyond).
+constexpr int kMaxRetimedValues = 1 << 19;
+}  // namespace
+
+namespace {
 
 const char* const kOpKeys[] = {"Add", "Neg",  "Mul", "Relu", "Max", "Min", "Cmp", "Mux", "Lut", "QuantizeRound",
                                "QuantizeSaturate"};
@@ -240,7 +245,13 @@ PipelineResult pipeline_netlist(Netlist& n, const DelayModel& model, double cloc
   // At that latency, the stages with the fewest register bits
   // (min_registers.hpp); ASAP stays when the solver finds nothing better.
   const int last_op_stage = register_ports ? latency - 1 : latency;
-  if (pipelined && last_op_stage > first_op_stage)
+  const bool small_enough = nv <= kMaxRetimedValues;  // the min-cost flow grows faster than linearly
+  if (pipelined && last_op_stage > first_op_stage && !small_enough) {
+    const std::string note = "pipelining: " + std::to_string(nv) + " values, more than the " +
+                             std::to_string(kMaxRetimedValues) + " the register-minimising retiming takes: ASAP stages";
+    if (std::find(n.notes.begin(), n.notes.end(), note) == n.notes.end()) n.notes.push_back(note);
+  }
+  if (pipelined && last_op_stage > first_op_stage && small_enough)
     if (auto stages = verilog_detail::min_register_stages(n, delay, widths, live, latency, first_op_stage,
                                                           last_op_stage, budget)) {
       Schedule fewest;
