@@ -248,6 +248,35 @@ def _strip_metadata(m):
             clean(x)
 
 
+def save_qonnx(qmodel, x_example, path, producer, edit=None):
+    """Brevitas module -> QONNX file, the same way for every example: export_qonnx into a
+    scratch directory (torch may spill initializers into a side-car "<name>.data" file),
+    qonnx cleanup, `edit(model_wrapper)` if given, torch's metadata stripped, producer set,
+    and the IR version lowered to the smallest that supports the default-domain opset used
+    (torch stamps onnx's newest, which the installed onnxruntime rejects); one
+    self-contained file at `path`."""
+    import onnx
+    from brevitas.export import export_qonnx
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.util.cleanup import cleanup_model
+
+    _ensure_onnxoptimizer_shim()
+    qmodel.eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw_path = os.path.join(tmp, "raw.onnx")
+        export_qonnx(qmodel, x_example, export_path=raw_path)
+        model = ModelWrapper(onnx.load(raw_path, load_external_data=True))
+    model = cleanup_model(model)
+    if edit is not None:
+        edit(model)
+    _strip_metadata(model.model)
+    model.model.producer_name = producer
+    model.model.producer_version = ""
+    ai_onnx = max(o.version for o in model.model.opset_import if o.domain in ("", "ai.onnx"))
+    model.model.ir_version = min(r[1] for r in onnx.helper.VERSION_TABLE if r[2] >= ai_onnx)
+    model.save(path)
+
+
 def is_pow2(a):
     a = np.asarray(a, dtype=np.float64).ravel()
     if np.any(a <= 0):
@@ -298,25 +327,8 @@ def main():
 
     t_exp = time.time()
     # export
-    _ensure_onnxoptimizer_shim()
     onnx_path = os.path.join(args.out_dir, "digits_qmlp.onnx")
-    qmodel.eval()
-    # torch's exporter may spill initializers into a side-car "<name>.data" file, so
-    # export into a scratch directory and re-save a single self-contained file below.
-    with tempfile.TemporaryDirectory() as tmp:
-        raw_path = os.path.join(tmp, "raw.onnx")
-        export_qonnx(qmodel, torch.from_numpy(x_te[:1]), export_path=raw_path)
-        model = ModelWrapper(onnx.load(raw_path, load_external_data=True))
-    model = cleanup_model(model)
-    _strip_metadata(model.model)
-    model.model.producer_name = "nanogate/examples/train_default.py"
-    model.model.producer_version = ""
-    # torch's exporter stamps the newest IR version onnx knows (14 with onnx 1.23), which
-    # the installed onnxruntime (used by execute_onnx for standard ops) rejects.  Lower it
-    # to the smallest IR version that supports the default-domain opset actually used.
-    ai_onnx = max(o.version for o in model.model.opset_import if o.domain in ("", "ai.onnx"))
-    model.model.ir_version = min(r[1] for r in onnx.helper.VERSION_TABLE if r[2] >= ai_onnx)
-    model.save(onnx_path)
+    save_qonnx(qmodel, torch.from_numpy(x_te[:1]), onnx_path, "nanogate/examples/train_default.py")
 
     print(f"exported + cleaned up in {time.time() - t_exp:.1f} s")
     np.save(os.path.join(args.out_dir, "digits_test_inputs.npy"), x_te.astype(np.float32))

@@ -69,7 +69,6 @@ import collections
 import copy
 import os
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -163,25 +162,8 @@ def load_data(upsample=False):
 
 # ----------------------------------------------------------------------------- export
 def export(qmodel, x_example, path, name):
-    """export_qonnx -> cleanup_model -> strip metadata -> IR version -> save (as train_default.py)."""
-    import onnx
-    from brevitas.export import export_qonnx
-    from qonnx.core.modelwrapper import ModelWrapper
-    from qonnx.util.cleanup import cleanup_model
-
-    td._ensure_onnxoptimizer_shim()
-    qmodel.eval()
-    with tempfile.TemporaryDirectory() as tmp:  # torch may spill a side-car .data file
-        raw_path = os.path.join(tmp, "raw.onnx")
-        export_qonnx(qmodel, torch.from_numpy(x_example), export_path=raw_path)
-        model = ModelWrapper(onnx.load(raw_path, load_external_data=True))
-    model = cleanup_model(model)
-    td._strip_metadata(model.model)
-    model.model.producer_name = "nanogate/examples/brevitas_mlps/train.py"
-    model.model.producer_version = ""
-    ai_onnx = max(o.version for o in model.model.opset_import if o.domain in ("", "ai.onnx"))
-    model.model.ir_version = min(r[1] for r in onnx.helper.VERSION_TABLE if r[2] >= ai_onnx)
-    model.save(path)
+    """export_qonnx -> cleanup_model -> strip metadata -> IR version -> save (train_default.save_qonnx)."""
+    td.save_qonnx(qmodel, torch.from_numpy(x_example), path, "nanogate/examples/brevitas_mlps/train.py")
 
 
 # ----------------------------------------------------------------------------- verify

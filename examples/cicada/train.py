@@ -31,7 +31,6 @@ agreement on the test events.
 import argparse
 import os
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
@@ -123,32 +122,19 @@ def fit(model, x, y, epochs, lr):
     return float(loss)
 
 
-def export(model, path):
-    import onnx
-    from brevitas.export import export_qonnx
-    from qonnx.core.modelwrapper import ModelWrapper
-    from qonnx.util.cleanup import cleanup_model
-
-    td._ensure_onnxoptimizer_shim()
-    model.eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = os.path.join(tmp, "raw.onnx")
-        export_qonnx(model, torch.zeros(1, 1, H, W), export_path=raw)
-        m = ModelWrapper(onnx.load(raw, load_external_data=True))
-    m = cleanup_model(m)
-    for n in m.graph.node:  # the traced Flatten is Reshape(x, [1, 252]): make its batch dimension free (-1)
+def free_batch(m):
+    """The traced Flatten is Reshape(x, [1, 252]): make its batch dimension free (-1)."""
+    for n in m.graph.node:
         if n.op_type == "Reshape":
             shape = m.get_initializer(n.input[1])
             if shape is not None and shape[0] == 1:
                 shape = shape.copy()
                 shape[0] = -1
                 m.set_initializer(n.input[1], shape)
-    td._strip_metadata(m.model)
-    m.model.producer_name = "nanogate/examples/cicada/train.py"
-    m.model.producer_version = ""
-    ai_onnx = max(o.version for o in m.model.opset_import if o.domain in ("", "ai.onnx"))
-    m.model.ir_version = min(r[1] for r in onnx.helper.VERSION_TABLE if r[2] >= ai_onnx)
-    m.save(path)
+
+
+def export(model, path):
+    td.save_qonnx(model, torch.zeros(1, 1, H, W), path, "nanogate/examples/cicada/train.py", edit=free_batch)
 
 
 def main():
@@ -168,13 +154,11 @@ def main():
         pv = model(torch.from_numpy(xv)).numpy()
     print(f"validation: mse {np.mean((pv - yv) ** 2):.2f}, corr {np.corrcoef(pv[:, 0], yv[:, 0])[0, 1]:.3f}")
     export(model, args.out)
-    import onnx.helper as oh
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.core.onnx_exec import execute_onnx
 
-    make_model = oh.make_model  # qonnx builds one-node models at onnx's newest IR; onnxruntime wants <= 13
-    oh.make_model = lambda *a, **k: make_model(*a, **{"ir_version": 8, **k})
     m = ModelWrapper(args.out)
+    td._patch_qonnx_exec_ir_version(m.model.ir_version)
     got = np.concatenate([execute_onnx(m, {m.graph.input[0].name: xv[i:i + 1]})[m.graph.output[0].name]
                           for i in range(200)])
     print(f"qonnx == Brevitas on 200 events: {int(np.sum(got == pv[:200]))}/200")

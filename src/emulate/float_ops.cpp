@@ -12,13 +12,11 @@
 
 namespace nanogate {
 
+void FloatCtx::fail(const std::string& why) const { throw Error(src, n.name, n.op, why); }
+
 namespace {
 
-struct Ctx {
-  const Node& n;
-  const std::string& src;
-  [[noreturn]] void fail(const std::string& why) const { throw Error(src, n.name, n.op, why); }
-};
+using Ctx = FloatCtx;
 
 std::vector<int64_t> strides(const Shape& s) {
   std::vector<int64_t> st(s.size(), 1);

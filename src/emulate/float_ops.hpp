@@ -28,6 +28,14 @@ struct FArg {
   bool batched = false;
 };
 
+/// The node a float kernel evaluates, for its error messages.
+struct FloatCtx {
+  const Node& n;
+  const std::string& src;  ///< the model file
+  /// Throws nanogate::Error (src, node, op, why).
+  [[noreturn]] void fail(const std::string& why) const;
+};
+
 /// Evaluates node `n` on its inputs and returns its outputs (per event when
 /// any input is batched). Throws nanogate::Error (source file, node, reason)
 /// for shapes or attributes the op does not accept, an op applied across the

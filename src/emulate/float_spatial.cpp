@@ -12,11 +12,7 @@ namespace nanogate {
 
 namespace {
 
-struct Ctx {
-  const Node& n;
-  const std::string& src;
-  [[noreturn]] void fail(const std::string& why) const { throw Error(src, n.name, n.op, why); }
-};
+using Ctx = FloatCtx;
 
 const FArray& constant(const Ctx& c, const std::vector<FArg>& in, size_t k, const std::string& what) {
   if (in.size() <= k || !in[k].a) c.fail(what + " is missing");
