@@ -237,3 +237,23 @@ def test_avgpool_cnn_verilog_and_hls_bit_exact(tmp_path):
     run_cli("convert", path, "-o", tmp_path / "hls", "--backend", "vitis")
     p = run_cli("csim", tmp_path / "hls")
     assert "bit-exact" in p.stdout and "differ" not in p.stdout, p.stdout
+
+
+def test_quantized_avgpool_with_non_po2_divisor_is_exact(tmp_path):
+    """A 3x3 AveragePool (divisor 9) between Quant nodes: the division joins the output quantizer's
+    exact thresholds (absorb_scales), so every layer is exact and equals qonnx's execution (a tie
+    round(sum/9) = n + 1/2 cannot occur for integer sums, so float32 rounding cannot flip one)."""
+    nodes, inits = [], {}
+    n, i = quant("qx", "x", "xq", 8, 1 / 32)
+    nodes += [n, helper.make_node("AveragePool", ["xq"], ["p"], name="pool", kernel_shape=[3, 3],
+                                  pads=[1, 1, 1, 1], count_include_pad=1)]
+    inits.update(i)
+    n, i = quant("qy", "p", "y", 8, 1 / 32)
+    nodes.append(n)
+    inits.update(i)
+    path = save(tmp_path / "avg9.onnx", nodes, (2, 6, 6), "y", inits)
+    p = run_cli("inspect", path)
+    rows = [l.split() for l in p.stdout.splitlines()[2:] if l.startswith(("pool", "qy"))]
+    assert rows and all(r[-1] == "exact" for r in rows), p.stdout
+    x = np.random.default_rng(9).normal(scale=2.0, size=(2000, 72))
+    assert np.array_equal(emulate(path, x, tmp_path), qonnx_execute(path, x, ["y"])["y"])
