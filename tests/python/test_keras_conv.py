@@ -102,3 +102,69 @@ def test_keras_and_onnx_sources_give_identical_bits(tmp_path):
     fa = emulate(tmp_path / "m.keras", x, tmp_path, float_mode=True)
     want = model.predict(x.reshape(500, 8, 8, 2).astype(np.float32), verbose=0)
     np.testing.assert_allclose(fa, want, rtol=1e-5, atol=1e-4)
+
+
+def qkeras_file(tmp_path, model, edits):
+    """The .keras file of `model` with some layers turned into QKeras layers: edits = {layer name:
+    (QKeras class, extra config)} (the variables keep their layout, so the weights file stays valid)."""
+    import json
+    import zipfile
+
+    model.save(tmp_path / "plain.keras")
+    with zipfile.ZipFile(tmp_path / "plain.keras") as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    cfg = json.loads(files["config.json"])
+    for layer in cfg["config"]["layers"]:
+        if layer["config"]["name"] in edits:
+            cls, extra = edits[layer["config"]["name"]]
+            layer["class_name"] = cls
+            layer["module"] = "qkeras"
+            layer["config"].update(extra)
+    files["config.json"] = json.dumps(cfg).encode()
+    with zipfile.ZipFile(tmp_path / "q.keras", "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    return tmp_path / "q.keras"
+
+
+def qb(bits, integer):
+    return {"class_name": "quantized_bits", "config": {"bits": bits, "integer": integer, "alpha": 1,
+                                                        "keep_negative": True, "symmetric": False}}
+
+
+def quantized_bits(w, bits, integer):
+    s = 2.0 ** (integer - bits + 1)
+    return np.clip(np.round(w / s), -(2 ** (bits - 1)), 2 ** (bits - 1) - 1) * s
+
+
+def test_qkeras_qconv2d_and_qdepthwise_match_their_quantized_semantics(tmp_path):
+    """QConv2D (kernel quantized_bits(4,0), bias quantized_bits(6,2), activation quantized_relu(4,2)) →
+    QDepthwiseConv2D (depthwise quantized_bits(3,0), no bias) → Flatten: nanogate's emulation equals the
+    float Keras network with QKeras' quantized weights and a round-half-even ReLU quantizer, bit for bit
+    (inputs on the 1/16 grid; every sum is exact in float32)."""
+    keras.utils.set_random_seed(6)
+    inp = keras.Input((8, 7, 2), name="x")
+    c = L.Conv2D(3, 3, padding="same", name="qc")(inp)
+    d = L.DepthwiseConv2D(3, use_bias=False, name="qd")(c)
+    model = keras.Model(inp, L.Flatten(name="f")(d))
+    rng = np.random.default_rng(7)
+    for v in model.weights:
+        v.assign(rng.normal(scale=0.6, size=v.shape).astype(np.float32))
+    path = qkeras_file(tmp_path, model, {
+        "qc": ("QConv2D", {"kernel_quantizer": qb(4, 0), "bias_quantizer": qb(6, 2),
+                           "activation": "quantized_relu(4,2)"}),
+        "qd": ("QDepthwiseConv2D", {"depthwise_quantizer": qb(3, 0)})})
+    # the reference: Keras' float layers with the quantized weights, the ReLU quantizer in numpy
+    kc, bc = quantized_bits(model.get_layer("qc").kernel.numpy(), 4, 0), quantized_bits(model.get_layer("qc").bias.numpy(), 6, 2)
+    kd = quantized_bits(model.get_layer("qd").kernel.numpy(), 3, 0)
+    conv = keras.Sequential([keras.Input((8, 7, 2)), L.Conv2D(3, 3, padding="same")])
+    conv.set_weights([kc, bc])
+    dw = keras.Sequential([keras.Input((8, 7, 3)), L.DepthwiseConv2D(3, use_bias=False)])
+    dw.set_weights([kd])
+    x = (rng.integers(-48, 48, size=(400, 8, 7, 2)) / 16).astype(np.float32)
+    h = conv.predict(x, verbose=0)
+    h = np.clip(np.round(h / 0.25), 0, 15) * 0.25  # quantized_relu(4, 2)
+    want = dw.predict(h.astype(np.float32), verbose=0).reshape(400, -1)
+    got = emulate(path, x.reshape(400, -1).astype(np.float64), tmp_path)
+    assert np.array_equal(got, want)
+    assert np.unique(got).size > 50

@@ -6,6 +6,7 @@
 // the configuration's LayerName use Keras names, as in hls4ml.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -63,6 +64,23 @@ std::pair<std::string, std::string> dense_weights(Builder& b, const Layer& l, co
 std::string conv_core(Builder& b, const Layer& l, const std::string& x, const std::string& kernel, const std::string& bias,
                       bool depthwise, const std::string& out);
 
+/// How a quantized convolution layer (QKeras QConv*) prepares its constants
+/// and applies its activation (conv_layer).
+struct ConvHooks {
+  /// The constant after its quantizer; role: kernel, depthwise_kernel, pointwise_kernel, bias.
+  std::function<std::string(const std::string& role, const std::string& constant)> quantize;
+  /// Whether the layer has no activation.
+  std::function<bool()> linear;
+  /// The layer's activation on y, the result named `out`.
+  std::function<std::string(const std::string& y, const std::string& out)> activation;
+};
+
+/// A Conv1D/2D/3D, DepthwiseConv1D/2D or SeparableConv1D/2D layer call (its
+/// variables read, then conv_core and the activation); `hooks` (may be null)
+/// quantize the constants and apply the activation (keras_conv.cpp).
+std::vector<std::string> conv_layer(Builder& b, const Layer& l, const std::vector<std::string>& in,
+                                    const std::string& out, const ConvHooks* hooks);
+
 /// Translates one call of a layer: its input tensors → its output tensors.
 /// `out` is the name to give the (first) output tensor.
 using LayerFn = std::vector<std::string> (*)(Builder&, const Layer&, const std::vector<std::string>& inputs,
@@ -77,7 +95,8 @@ const std::map<std::string, LayerFn>& core_layers();
 /// Conv1D/2D/3D, DepthwiseConv1D/2D, SeparableConv1D/2D, Max/AveragePooling,
 /// GlobalMax/GlobalAveragePooling, ZeroPadding, Cropping, UpSampling.
 const std::map<std::string, LayerFn>& conv_layers();
-/// QKeras layers (qkeras.cpp): QDense, QActivation.
+/// QKeras layers (qkeras.cpp): QDense, QActivation, QConv1D, QConv2D,
+/// QDepthwiseConv2D, QSeparableConv1D/2D.
 const std::map<std::string, LayerFn>& qkeras_layers();
 /// HGQ2 layers (hgq2.cpp; module hgq.*): QDense, QEinsumDense,
 /// QEinsumDenseBatchnorm (dense equations).

@@ -147,8 +147,9 @@ std::string conv_core(Builder& b, const Layer& l, const std::string& x, const st
 
 namespace {
 
-/// Conv1D/2D/3D, DepthwiseConv1D/2D, SeparableConv1D/2D (+ activation).
-Ins conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
+}  // namespace
+
+Ins conv_layer(Builder& b, const Layer& l, const Ins& in, const std::string& out, const ConvHooks* hooks) {
   if (in.size() != 1) b.fail(l, "expects one input");
   const int r = rank_of(l);
   const Shape& xs = b.shape(in[0]);
@@ -158,7 +159,8 @@ Ins conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
   std::vector<int64_t> k = ints(b, l, "kernel_size", r, {});
   if (k.empty()) b.fail(l, "kernel_size is missing");
   Shape kshape(k.begin(), k.end());
-  const bool dw = l.class_name.starts_with("Depthwise"), sep = l.class_name.starts_with("Separable");
+  const bool dw = l.class_name.find("Depthwise") != std::string::npos;  // also QKeras' QDepthwiseConv2D
+  const bool sep = l.class_name.find("Separable") != std::string::npos;
   const bool use_bias = l.config.value("use_bias", true);
   size_t wi = 0;
   std::string kernel, bias;
@@ -168,6 +170,7 @@ Ins conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
     s.push_back(c_in), s.push_back(mult);
     const auto& d = b.weight(l, wi++, "depthwise_kernel", s);
     kernel = b.constant(l.name + "/depthwise_kernel", s, d.values);
+    if (hooks) kernel = hooks->quantize("depthwise_kernel", kernel);
   } else {
     const int64_t filters = l.config.value("filters", int64_t(0)), groups = l.config.value("groups", int64_t(1));
     if (filters < 1 || groups < 1 || c_in % groups) b.fail(l, "filters / groups do not match the input");
@@ -175,6 +178,7 @@ Ins conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
     s.push_back(c_in / groups), s.push_back(filters);
     const auto& d = b.weight(l, wi++, "kernel", s);
     kernel = b.constant(l.name + "/kernel", s, d.values);
+    if (hooks) kernel = hooks->quantize("kernel", kernel);
   }
   std::string pointwise;
   if (sep) {
@@ -183,14 +187,17 @@ Ins conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
     Shape s(size_t(r), 1);
     s.push_back(c_in * mult), s.push_back(filters);
     pointwise = b.constant(l.name + "/pointwise_kernel", s, b.weight(l, wi++, "pointwise_kernel", s).values);
+    if (hooks) pointwise = hooks->quantize("pointwise_kernel", pointwise);
   }
   if (use_bias) {
     const int64_t n = sep || !dw ? l.config.value("filters", int64_t(0)) : c_in * l.config.value("depth_multiplier", int64_t(1));
     bias = b.constant(l.name + "/bias", {n}, b.weight(l, wi++, "bias", {n}).values);
+    if (hooks) bias = hooks->quantize("bias", bias);
   }
   const std::string act = l.config.contains("activation") && l.config["activation"].is_string()
                               ? l.config["activation"].get<std::string>() : "linear";
-  const std::string pre = act == "linear" ? out : l.name + "_linear";
+  const bool linear = hooks ? hooks->linear() : act == "linear";
+  const std::string pre = linear ? out : l.name + "_linear";
   std::string y;
   if (sep) {
     Layer dl = l;  // the depthwise part: same geometry, no bias
@@ -206,9 +213,16 @@ Ins conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
   } else {
     y = conv_core(b, l, in[0], kernel, bias, dw, pre);
   }
-  if (act == "linear") return {y};
+  if (linear) return {y};
+  if (hooks) return {hooks->activation(y, out)};
   return {b.activation(l, act, y, out, l.name + "_" + act)};
 }
+
+namespace {
+
+/// Conv1D/2D/3D, DepthwiseConv1D/2D, SeparableConv1D/2D (+ activation).
+Ins conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) { return conv_layer(b, l, in, out, nullptr); }
+
 
 /// MaxPooling / AveragePooling 1D/2D/3D.
 Ins pool(Builder& b, const Layer& l, const Ins& in, const std::string& out) {

@@ -171,6 +171,22 @@ Ins qdense(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
   return {qactivation(b, l, act, y, out, l.name + "_act")};
 }
 
+/// QConv1D / QConv2D / QDepthwiseConv2D / QSeparableConv*: the Keras layer
+/// with kernel_quantizer, depthwise_quantizer, pointwise_quantizer and
+/// bias_quantizer applied to its constants, and a QKeras activation.
+Ins qconv(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
+  json act = l.config.contains("activation") ? l.config["activation"] : json("linear");
+  ConvHooks h;
+  h.quantize = [&](const std::string& role, const std::string& c) {
+    const std::string key = role == "kernel" ? "kernel_quantizer" : role == "bias" ? "bias_quantizer"
+                            : role == "depthwise_kernel" ? "depthwise_quantizer" : "pointwise_quantizer";
+    return maybe_apply(b, l, key.c_str(), c, role);
+  };
+  h.linear = [&] { return act.is_string() && act.get<std::string>() == "linear"; };
+  h.activation = [&](const std::string& y, const std::string& o) { return qactivation(b, l, act, y, o, l.name + "_act"); };
+  return conv_layer(b, l, in, out, &h);
+}
+
 Ins qactivation_layer(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
   if (in.size() != 1) b.fail(l, "expects one input");
   if (!l.config.contains("activation")) b.fail(l, "QActivation without an activation");
@@ -180,7 +196,10 @@ Ins qactivation_layer(Builder& b, const Layer& l, const Ins& in, const std::stri
 }  // namespace
 
 const std::map<std::string, LayerFn>& qkeras_layers() {
-  static const std::map<std::string, LayerFn> t = {{"QDense", qdense}, {"QActivation", qactivation_layer}};
+  static const std::map<std::string, LayerFn> t = {
+      {"QDense", qdense},         {"QActivation", qactivation_layer}, {"QConv1D", qconv},
+      {"QConv2D", qconv},         {"QDepthwiseConv2D", qconv},        {"QSeparableConv1D", qconv},
+      {"QSeparableConv2D", qconv}};
   return t;
 }
 
