@@ -359,6 +359,33 @@ struct Absorb {
     pending[n.outputs[0]] = y;
   }
 
+  /// ReduceMax (MaxPool) of a pending value: max(a·x + b) = a·max(x) + b when
+  /// every term of a group has the same a > 0 (NaN: a padding zero) and b.
+  /// Returns false (the caller materializes) when some group does not.
+  bool reduce_max_affine(const Node& n, const Affine& p) {
+    if (p.relu) return false;
+    const ReduceGroups gr = reduce_groups(n, g.tensor(n.inputs[0]).shape, g.source);
+    Affine y = identity_of(n.outputs[0]);
+    for (size_t o = 0; o + 1 < gr.start.size(); ++o) {
+      double a = NAN, b = p.b[size_t(gr.map[size_t(gr.start[o])])];
+      for (int64_t k = gr.start[o]; k < gr.start[o + 1]; ++k) {
+        const size_t i = size_t(gr.map[size_t(k)]);
+        if (p.b[i] != b) return false;
+        if (std::isnan(p.a[i])) continue;
+        if (!(p.a[i] > 0) || (!std::isnan(a) && p.a[i] != a)) return false;
+        a = p.a[i];
+      }
+      y.a[o] = a;
+      y.b[o] = b;
+    }
+    Node m = n;
+    m.inputs[0] = p.fw;
+    out.push_back(m);
+    y.origin = p.origin;
+    pending[n.outputs[0]] = y;
+    return true;
+  }
+
   /// Relabels move the per-element constants with the elements.
   void relabel(const Node& n, Affine p) {
     Node m = n;
@@ -456,6 +483,7 @@ struct Absorb {
         x == n.inputs[0] && (pend || !g.tensor(n.inputs[1]).code_scale.empty()))
       return matmul(n, pend ? std::optional<Affine>(it->second) : std::nullopt);
     if (pend && is_relabel(op) && n.inputs[0] == x) return relabel(n, it->second);
+    if (pend && op == "ReduceMax" && n.inputs[0] == x && reduce_max_affine(n, it->second)) return;
     if (op == "Move" && std::any_of(n.inputs.begin(), n.inputs.end(), [&](const std::string& i) { return pending.count(i) != 0; }))
       return move_affine(n);
     // Any other op: its pending inputs become model values.

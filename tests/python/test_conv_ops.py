@@ -257,3 +257,36 @@ def test_quantized_avgpool_with_non_po2_divisor_is_exact(tmp_path):
     assert rows and all(r[-1] == "exact" for r in rows), p.stdout
     x = np.random.default_rng(9).normal(scale=2.0, size=(2000, 72))
     assert np.array_equal(emulate(path, x, tmp_path), qonnx_execute(path, x, ["y"])["y"])
+
+
+def test_float_scale_activations_through_maxpool_and_conv_are_exact(tmp_path):
+    """FINN-CNV-style scales that are not powers of two: a Quant with scale 3/8 on the input, conv
+    weights with per-channel scales 3/16 and 5/32, the ReLU quantizer's scale 3/4 before a MaxPool and
+    a second Conv: the scales become Thresholds and per-column factors (absorb_scales), MaxPool passes
+    them through, and the result equals qonnx's execution bit for bit (every scale product is exact in
+    float32, so qonnx's float arithmetic has no near-ties here)."""
+    r = np.random.default_rng(21)
+    nodes, inits = [], {"w1": r.integers(-7, 8, size=(4, 2, 3, 3)) * np.array([3 / 16, 5 / 32, 3 / 16, 5 / 32]).reshape(4, 1, 1, 1),
+                        "w2": r.integers(-3, 4, size=(3, 4, 2, 2)) * (3 / 8)}
+    for q in [quant("qx", "x", "xq", 6, 3 / 8),
+              quant("qw1", "w1", "w1q", 4, np.array([3 / 16, 5 / 32, 3 / 16, 5 / 32]).reshape(4, 1, 1, 1)),
+              quant("qw2", "w2", "w2q", 3, 3 / 8)]:
+        nodes.append(q[0])
+        inits.update(q[1])
+    nodes += [helper.make_node("Conv", ["xq", "w1q"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+              helper.make_node("Relu", ["c1"], ["r1"], name="relu1")]
+    n, i = quant("qa", "r1", "a", 4, 3 / 4, signed=0)
+    nodes += [n, helper.make_node("MaxPool", ["a"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+              helper.make_node("Conv", ["p", "w2q"], ["c2"], name="conv2")]
+    inits.update(i)
+    n, i = quant("qy", "c2", "y", 8, 3 / 2)
+    nodes.append(n)
+    inits.update(i)
+    path = save(tmp_path / "cnv.onnx", nodes, (2, 8, 8), "y", inits)
+    p = run_cli("inspect", path)
+    assert "INEXACT" not in p.stdout and "Threshold" in p.stdout and "dequant_mul" not in p.stdout, p.stdout
+    x = r.normal(scale=3.0, size=(1000, 128))
+    assert np.array_equal(emulate(path, x, tmp_path), qonnx_execute(path, x, ["y"])["y"])
+    run_cli("convert", path, "-o", tmp_path / "rtl", "--clock-period", 5)
+    out = run_cli("verify", tmp_path / "rtl", "--vectors", 1000).stdout
+    assert "1000/1000 bit-exact" in out, out

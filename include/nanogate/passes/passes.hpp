@@ -62,6 +62,11 @@ void lower_spatial(Graph& g);
 ///    their integer codes and takes A_i * scale_ij = d_j * 2^k_ij as one scale
 ///    d_j per output column (else refused: no exact integer form);
 ///  - Mul/Div/Add/Sub by constants and BatchNormalization update (A, B);
+///  - Moves (im2col, pooling windows, padding) carry (A, B) with the
+///    elements (a padding zero: code 0, any A, B = 0); a MatMul over several
+///    rows (a convolution's positions) needs A, B equal in every row; a
+///    ReduceMax (MaxPool) passes (A, B) through when they are equal within
+///    each window and A > 0;
 ///  - a Quant (any positive scale, per tensor or per channel, integer zero
 ///    point, 1-bit signed = bipolar) or BipolarQuant of such a value, also
 ///    behind a Relu, becomes a Threshold layer (FINN's MultiThreshold) whose
