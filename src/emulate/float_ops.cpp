@@ -553,6 +553,18 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
     }
     return {o};
   }
+  if (op == "Move") {  // nanogate's data movement: y[i] = concatenated inputs[map[i]], 0 where map[i] == -1
+    std::vector<double> all;
+    for (auto& a : in)
+      if (a.a) all.insert(all.end(), a.a->v.begin(), a.a->v.end());
+    FArray o{n.attr_ints("shape", {}), {}};
+    for (int64_t m : n.attr_ints("map", {})) {
+      if (m < -1 || m >= int64_t(all.size())) c.fail("Move index " + std::to_string(m) + " out of range");
+      o.v.push_back(m < 0 ? 0.0 : all[size_t(m)]);
+    }
+    if (num_elements(o.shape) != int64_t(o.v.size())) c.fail("Move shape " + shape_str(o.shape) + " does not match its map");
+    return {o};
+  }
   if (op == "Quant") return {quant(c, in)};
   if (op == "FixedQuant") {  // nanogate's own quantizer: an ap_fixed cast to attribute `type`
     Fixed t;

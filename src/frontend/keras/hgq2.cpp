@@ -139,12 +139,14 @@ float quantize_weight(float x, const Kif& q, size_t j) {
   return v + 0.0f;  // -0 → +0
 }
 
-/// iq(x): per-element casts; returns the quantized tensor and the order of its
-/// elements (indices into x; pruned elements absent). Sets the graph input's
-/// exact type when x is a graph input.
-std::string input_quantizer(Builder& b, const Layer& l, const std::string& x, std::vector<int64_t>& order) {
+/// iq(x) of a vector x: per-element casts; returns the quantized tensor and
+/// the order of its elements (indices into x; pruned elements absent). Sets
+/// the graph input's exact type when `origin` (x itself, or the tensor x
+/// flattens) is a graph input.
+std::string input_quantizer(Builder& b, const Layer& l, const std::string& x, std::vector<int64_t>& order,
+                            const std::string& origin) {
   const Shape& sh = b.shape(x);
-  if (sh.size() != 1) b.fail(l, "HGQ2 layers on tensors of rank > 1 per event are not supported yet");
+  if (sh.size() != 1) b.fail(l, "HGQ2 dense layers on tensors of rank > 1 per event are not supported yet");
   size_t n = size_t(sh[0]);
   Kif q = read_quantizer(b, l, "iq_conf", "iq/quantizer", n);
   std::vector<std::pair<Fixed, std::vector<int64_t>>> groups;
@@ -156,7 +158,7 @@ std::string input_quantizer(Builder& b, const Layer& l, const std::string& x, st
     else it->second.push_back(int64_t(j));
   }
   if (groups.empty()) b.fail(l, "every input of the layer is pruned (0 bits)");
-  bool is_input = std::find(b.g.inputs.begin(), b.g.inputs.end(), x) != b.g.inputs.end();
+  bool is_input = std::find(b.g.inputs.begin(), b.g.inputs.end(), origin) != b.g.inputs.end();
   if (is_input) {
     // Host float → a type from which every element's cast is exact: TRN at one
     // fractional bit more than any element (then RND/TRN at an element's LSB
@@ -170,9 +172,9 @@ std::string input_quantizer(Builder& b, const Layer& l, const std::string& x, st
       }
     if (I + F > 64 || I + F < 1) b.fail(l, "the input quantizer needs an input type over 64 bits");
     Fixed t{true, I + F, I, Rounding::TRN, q.overflow == Overflow::WRAP ? Overflow::WRAP : Overflow::SAT};
-    if (b.g.tensor(x).type && *b.g.tensor(x).type != t)
-      b.fail(l, "input '" + x + "' feeds two HGQ2 input quantizers that need different input types");
-    b.g.tensor(x).type = t;
+    if (b.g.tensor(origin).type && *b.g.tensor(origin).type != t)
+      b.fail(l, "input '" + origin + "' feeds two HGQ2 input quantizers that need different input types");
+    b.g.tensor(origin).type = t;
   }
   b.g.quantized = true;
   order.clear();
@@ -243,7 +245,7 @@ Ins hgq_dense(Builder& b, const Layer& l, const Ins& in, const std::string& out)
   std::string xq = x;
   std::vector<int64_t> order;
   if (l.config.value("enable_iq", true)) {
-    xq = input_quantizer(b, l, x, order);
+    xq = input_quantizer(b, l, x, order, x);
   } else {
     for (int64_t j = 0; j < n_in; ++j) order.push_back(j);
   }
@@ -258,11 +260,54 @@ Ins hgq_dense(Builder& b, const Layer& l, const Ins& in, const std::string& out)
   return {b.activation(l, act, y, out, l.name + "_" + act)};
 }
 
+/// HGQ2 QConv1D / QConv2D: y = act(conv(iq(x), kq(kernel)) + bq(bias)), the
+/// weights quantized here in float32; the per-element input quantizer on the
+/// flattened input, its elements put back in place (a Move; pruned ones 0).
+Ins hgq_conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
+  if (in.size() != 1) b.fail(l, "expects one input");
+  if (l.config.value("enable_oq", false)) b.fail(l, "HGQ2 output quantizers (enable_oq) are not supported yet");
+  const std::string& x = in[0];
+  const Shape xs = b.shape(x);
+  if (l.weights.empty()) b.fail(l, "kernel is missing from the weights file");
+  const Shape ks = l.weights[0].shape;
+  if (ks.size() != xs.size() + 1) b.fail(l, "kernel " + shape_str(ks) + " does not match the input " + shape_str(xs));
+  const size_t nk = size_t(num_elements(ks));
+  Kif kq = read_quantizer(b, l, "kq_conf", "kq/quantizer", nk);
+  std::vector<double> w(nk);
+  for (size_t j = 0; j < nk; ++j) w[j] = kq.pruned(j) ? 0.0 : double(quantize_weight(float(l.weights[0].values[j]), kq, j));
+  const std::string kernel = b.constant(l.name + "/qkernel", ks, w);
+  std::string bias;
+  const int64_t filters = ks.back();
+  if (l.config.value("use_bias", true)) {
+    const auto& bb = b.weight(l, 1, "bias", {filters});
+    Kif bq = read_quantizer(b, l, "bq_conf", "bq/quantizer", size_t(filters));
+    std::vector<double> bv(static_cast<size_t>(filters));
+    for (size_t j = 0; j < bv.size(); ++j) bv[j] = bq.pruned(j) ? 0.0 : double(quantize_weight(float(bb.values[j]), bq, j));
+    bias = b.constant(l.name + "/qbias", {filters}, bv);
+  }
+  std::string xq = x;
+  if (l.config.value("enable_iq", true)) {
+    const int64_t n = num_elements(xs);
+    std::string flat = b.node("Flatten", l.name + "_iq_flatten", {x}, {{"axis", int64_t(1)}}, l.name + "_iq_flat", {n});
+    std::vector<int64_t> order;
+    std::string q = input_quantizer(b, l, flat, order, x);
+    std::vector<int64_t> map(size_t(n), -1);  // element j of x = element k of q (order[k] == j), or 0 when pruned
+    for (size_t k = 0; k < order.size(); ++k) map[size_t(order[k])] = int64_t(k);
+    xq = b.node("Move", l.name + "_iq_unflatten", {q}, {{"map", map}, {"shape", xs}}, l.name + "_iq", xs);
+  }
+  std::string act = l.config.contains("activation") && l.config["activation"].is_string()
+                        ? l.config["activation"].get<std::string>() : "linear";
+  if (act == "linear") return {conv_core(b, l, xq, kernel, bias, false, out)};
+  std::string y = conv_core(b, l, xq, kernel, bias, false, l.name + "_linear");
+  return {b.activation(l, act, y, out, l.name + "_" + act)};
+}
+
 }  // namespace
 
 const std::map<std::string, LayerFn>& hgq2_layers() {
   static const std::map<std::string, LayerFn> t = {
-      {"QDense", hgq_dense}, {"QEinsumDense", hgq_dense}, {"QEinsumDenseBatchnorm", hgq_dense}};
+      {"QDense", hgq_dense}, {"QEinsumDense", hgq_dense}, {"QEinsumDenseBatchnorm", hgq_dense},
+      {"QConv1D", hgq_conv}, {"QConv2D", hgq_conv}};
   return t;
 }
 

@@ -98,7 +98,7 @@ const std::map<std::string, LayerFn>& conv_layers();
 /// QKeras layers (qkeras.cpp): QDense, QActivation, QConv1D, QConv2D,
 /// QDepthwiseConv2D, QSeparableConv1D/2D.
 const std::map<std::string, LayerFn>& qkeras_layers();
-/// HGQ2 layers (hgq2.cpp; module hgq.*): QDense, QEinsumDense,
+/// HGQ2 layers (hgq2.cpp; module hgq.*): QDense, QConv1D, QConv2D, QEinsumDense,
 /// QEinsumDenseBatchnorm (dense equations).
 const std::map<std::string, LayerFn>& hgq2_layers();
 
