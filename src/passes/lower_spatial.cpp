@@ -248,7 +248,35 @@ struct Spatial {
     absorbed.push_back(bn->name);
   }
 
+  /// Transpose pairs that undo each other (the Keras frontend's channels_last
+  /// ↔ channels-first wrapping between two spatial layers) are dropped, so a
+  /// BatchNormalization meets its Conv and no data moves twice.
+  void cancel_transpose_pairs() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t bi = 0; bi < g.nodes.size() && !changed; ++bi) {
+        const Node& b = g.nodes[bi];
+        if (b.op != "Transpose" || !b.has_attr("perm")) continue;
+        const Node* a = g.producer(b.inputs.at(0));
+        if (!a || a->op != "Transpose" || !a->has_attr("perm") || sole_consumer(b.inputs[0]) != &b) continue;
+        const auto pa = a->attr_ints("perm", {}), pb = b.attr_ints("perm", {});
+        bool inverse = pa.size() == pb.size();
+        for (size_t i = 0; i < pb.size() && inverse; ++i)
+          inverse = pb[i] >= 0 && size_t(pb[i]) < pa.size() && pa[size_t(pb[i])] == int64_t(i);
+        const std::string src = a->inputs.at(0), dst = b.outputs.at(0), mid = b.inputs[0];
+        if (!inverse || std::find(g.outputs.begin(), g.outputs.end(), dst) != g.outputs.end()) continue;
+        for (Node& n : g.nodes)
+          for (std::string& i : n.inputs)
+            if (i == dst) i = src;
+        const std::string an = a->name, bn = b.name;
+        std::erase_if(g.nodes, [&](const Node& n) { return n.name == an || n.name == bn; });
+        changed = true;
+      }
+    }
+  }
+
   void run() {
+    cancel_transpose_pairs();
     std::vector<Node> nodes = g.nodes;
     for (const Node& n0 : nodes) {
       if (std::find(absorbed.begin(), absorbed.end(), n0.name) != absorbed.end()) continue;

@@ -168,3 +168,35 @@ def test_qkeras_qconv2d_and_qdepthwise_match_their_quantized_semantics(tmp_path)
     got = emulate(path, x.reshape(400, -1).astype(np.float64), tmp_path)
     assert np.array_equal(got, want)
     assert np.unique(got).size > 50
+
+
+def test_batchnorm_on_feature_maps_folds_into_its_conv(tmp_path):
+    """Conv2D → BatchNormalization → ReLU → MaxPooling2D → BatchNormalization → Flatten → Dense: the float
+    run equals Keras; the first BatchNormalization folds into the conv (the channels_last Transposes between
+    them cancel), the second stays a per-channel BatchNorm layer; the Verilog verifies."""
+    keras.utils.set_random_seed(8)
+    inp = keras.Input((8, 8, 2), name="x")
+    h = L.Conv2D(3, 3, padding="same", name="c1")(inp)
+    h = L.BatchNormalization(name="bn1")(h)
+    h = L.ReLU(name="r1")(h)
+    h = L.MaxPooling2D(2, name="p1")(h)
+    h = L.BatchNormalization(name="bn2")(h)
+    model = keras.Model(inp, L.Dense(2, name="d")(L.Flatten(name="f")(h)))
+    rng = np.random.default_rng(9)
+    for v in model.weights:
+        val = rng.normal(size=v.shape)
+        if "variance" in v.path:
+            val = np.abs(val) + 0.5
+        v.assign(val.astype(np.float32))
+    model.save(tmp_path / "m.keras")
+    x = rng.normal(size=(200, 8, 8, 2)).astype(np.float32)
+    got = emulate(tmp_path / "m.keras", x.reshape(200, -1), tmp_path, float_mode=True)
+    np.testing.assert_allclose(got, model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+    from conftest import run_cli
+
+    layers = [l.split()[:2] for l in run_cli("inspect", tmp_path / "m.keras").stdout.splitlines()[2:] if l.strip()]
+    ops = {name: op for name, op, *_ in [r + [""] for r in layers] if name}
+    assert "bn1" not in ops and ops.get("bn2") == "BatchNorm", ops
+    assert not any(n.endswith("_to_channels_first") and n.startswith("bn1") for n in ops)
+    run_cli("convert", tmp_path / "m.keras", "-o", tmp_path / "rtl", "--clock-period", 5)
+    assert "300/300 bit-exact" in run_cli("verify", tmp_path / "rtl", "--vectors", 300).stdout

@@ -56,6 +56,10 @@ std::string dense_core(Builder& b, const Layer& l, const std::string& x, const s
 /// (variables 0 and 1; bias "" when use_bias is false).
 std::pair<std::string, std::string> dense_weights(Builder& b, const Layer& l, const std::string& x);
 
+/// Transpose of a per-event channels_last tensor [D.., C] to channels-first
+/// [C, D..] (to_first) or back, named `name`, into tensor `out` (keras_conv.cpp).
+std::string relayout(Builder& b, const std::string& name, const std::string& x, bool to_first, const std::string& out);
+
 /// A convolution on x with a Keras-layout kernel constant [k.., C_in/groups,
 /// C_out] (depthwise: [k.., C, multiplier]) and optional bias: the layer's
 /// strides, dilation_rate, padding, groups and data_format; channels_last

@@ -52,7 +52,8 @@ bool channels_last(Builder& b, const Layer& l) {
   return f == "channels_last";
 }
 
-/// Transpose of per-event [D.., C] → [C, D..] (to_first) or back, into tensor `out`.
+}  // namespace
+
 std::string relayout(Builder& b, const std::string& name, const std::string& x, bool to_first, const std::string& out) {
   const Shape& s = b.shape(x);
   const int64_t r = int64_t(s.size());
@@ -68,6 +69,8 @@ std::string relayout(Builder& b, const std::string& name, const std::string& x, 
   for (size_t k = 1; k < perm.size(); ++k) shape.push_back(s[size_t(perm[k] - 1)]);
   return b.node("Transpose", name, {x}, {{"perm", perm}}, out, shape);
 }
+
+namespace {
 
 /// Per-event output shape of a windowed ONNX op on channels-first x.
 Shape window_shape(Builder& b, const Layer& l, const Node& probe, const Shape& x, const Shape& kernel, int64_t c_out) {

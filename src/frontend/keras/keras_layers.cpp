@@ -107,8 +107,7 @@ Ins batchnorm(Builder& b, const Layer& l, const Ins& in, const std::string& out)
   }
   if (sh.empty() || keras_axis(b, l, axis, sh.size()) != int64_t(sh.size()))
     b.fail(l, "BatchNormalization must normalize the last axis");
-  if (sh.size() != 1) b.fail(l, "BatchNormalization of a tensor of rank > 1 per event is not supported yet");
-  int64_t c = sh.back();
+  const int64_t c = sh.back();
   bool scale = l.config.value("scale", true), center = l.config.value("center", true);
   size_t i = 0;
   std::vector<double> gamma(size_t(c), 1.0), beta(size_t(c), 0.0);
@@ -120,7 +119,12 @@ Ins batchnorm(Builder& b, const Layer& l, const Ins& in, const std::string& out)
   std::string ins[4] = {b.constant(l.name + "/gamma", {c}, gamma), b.constant(l.name + "/beta", {c}, beta),
                         b.constant(l.name + "/moving_mean", {c}, mean.values),
                         b.constant(l.name + "/moving_variance", {c}, var.values)};
-  return {b.node("BatchNormalization", l.name, {x, ins[0], ins[1], ins[2], ins[3]}, {{"epsilon", eps}}, out, sh)};
+  if (sh.size() == 1) return {b.node("BatchNormalization", l.name, {x, ins[0], ins[1], ins[2], ins[3]}, {{"epsilon", eps}}, out, sh)};
+  // feature maps [D.., C]: ONNX normalizes axis 1, so channels-first in between (a Conv's Transposes cancel these)
+  std::string xf = relayout(b, l.name + "_to_channels_first", x, true, l.name + "_to_channels_first");
+  std::string y = b.node("BatchNormalization", l.name, {xf, ins[0], ins[1], ins[2], ins[3]}, {{"epsilon", eps}},
+                         l.name + "_channels_first", b.shape(xf));
+  return {relayout(b, l.name + "_to_channels_last", y, false, out)};
 }
 
 Ins identity(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
