@@ -115,3 +115,39 @@ def test_verify_on_a_hand_edited_report_is_one_line(tmp_path):
     rj.write_text(json.dumps(j))
     p = run_cli("verify", prj, "--vectors", 10, check=False)
     assert_one_line_error(p, f"{rj}: a key is missing or mistyped:", "options")
+
+
+W333 = np.zeros((4, 3, 3, 3), np.float32)
+BAD_SPATIAL = [  # (name, node, x shape, initializers, text the one-line error must contain)
+    ("group", helper.make_node("Conv", ["x", "w"], ["y"], name="n", group=2), (1, 3, 8, 8), {"w": W333}, "group 2"),
+    ("kernel_larger", helper.make_node("Conv", ["x", "w"], ["y"], name="n"), (1, 3, 2, 2), {"w": W333}, "larger"),
+    ("huge_pad", helper.make_node("Conv", ["x", "w"], ["y"], name="n", pads=[1 << 40, 0, 0, 0]), (1, 3, 8, 8),
+     {"w": W333}, "out of range"),
+    ("zero_stride", helper.make_node("Conv", ["x", "w"], ["y"], name="n", strides=[0, 1]), (1, 3, 8, 8), {"w": W333},
+     "strides"),
+    ("dilations_length", helper.make_node("Conv", ["x", "w"], ["y"], name="n", dilations=[1]), (1, 3, 8, 8),
+     {"w": W333}, "dilations"),
+    ("auto_pad", helper.make_node("Conv", ["x", "w"], ["y"], name="n", auto_pad="FOO"), (1, 3, 8, 8), {"w": W333},
+     "auto_pad"),
+    ("channels", helper.make_node("Conv", ["x", "w"], ["y"], name="n"), (1, 5, 8, 8), {"w": W333}, "channels"),
+    ("weight_rank", helper.make_node("Conv", ["x", "w"], ["y"], name="n"), (1, 3, 8), {"w": W333}, "does not match"),
+    ("activation_weight", helper.make_node("Conv", ["x", "x"], ["y"], name="n"), (1, 3, 8, 8), {}, "constant"),
+    ("window_in_padding", helper.make_node("MaxPool", ["x"], ["y"], name="n", kernel_shape=[3, 3], pads=[5, 5, 5, 5]),
+     (1, 2, 4, 4), {}, "padding"),
+    ("no_kernel_shape", helper.make_node("MaxPool", ["x"], ["y"], name="n"), (1, 2, 4, 4), {}, "kernel_shape"),
+    ("maxpool_indices", helper.make_node("MaxPool", ["x"], ["y", "i"], name="n", kernel_shape=[2, 2]), (1, 2, 4, 4),
+     {}, "Indices"),
+    ("reflect_too_wide", helper.make_node("Pad", ["x", "p"], ["y"], name="n", mode="reflect"), (1, 2, 4, 4),
+     {"p": np.array([0, 0, 5, 0, 0, 0, 0, 0], np.int64)}, "reflect"),
+    ("resize_linear", helper.make_node("Resize", ["x", "r", "s"], ["y"], name="n", mode="linear"), (1, 2, 4, 4),
+     {"r": np.zeros(0, np.float32), "s": np.array([1, 1, 2, 2], np.float32)}, "nearest"),
+    ("resize_huge", helper.make_node("Resize", ["x", "r", "s"], ["y"], name="n"), (1, 2, 4, 4),
+     {"r": np.zeros(0, np.float32), "s": np.array([1, 1, 1e9, 2], np.float32)}, "out of range"),
+]
+
+
+@pytest.mark.parametrize("name,node,x_shape,inits,why", BAD_SPATIAL, ids=[c[0] for c in BAD_SPATIAL])
+def test_bad_convolution_and_pooling_attributes(tmp_path, name, node, x_shape, inits, why):
+    path = save(tmp_path / f"{name}.onnx", [node], [numpy_helper.from_array(v, k) for k, v in inits.items()],
+                in_shape=x_shape, out_shape=())
+    assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: node 'n' ({node.op_type}):", why)
