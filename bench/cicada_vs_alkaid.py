@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "examples" / "cicada"))
 sys.dont_write_bytecode = True
-from rtl_vs_da4ml import parse_stat, run  # noqa: E402  (one Yosys-log parser for every bench)
+from rtl_vs_da4ml import parse_stat, peer_script, run  # noqa: E402  (one Yosys script and log parser for every bench)
 from train import events  # noqa: E402
 
 NICE = ["nice", "-n", "5"]
@@ -78,13 +78,7 @@ def alkaid(args, name, model, cycles, ys_template, work):
     if not top:
         tops = [p.stem for p in (d / "src").glob("*.v") if not p.name.endswith("_wrapper.v")]
         top = sorted(tops, key=len)[0]
-    lines = []
-    for ln in ys_template.splitlines():
-        if ln.startswith("read_verilog ") and "-lib" not in ln:
-            lines += [f"read_verilog {s}" for s in src]
-        else:
-            lines.append(re.sub(r"-top \S+", f"-top {top}", ln))
-    (d / "src" / "synth_xc7.ys").write_text("\n".join(lines) + "\n")
+    (d / "src" / "synth_xc7.ys").write_text(peer_script(ys_template, src, top))
     _, t_syn = run(NICE + ["yosys", "-q", "-l", "synth_xc7.log", "-s", "synth_xc7.ys"], cwd=d / "src")
     return {"convert_s": t_conv, "synth_s": t_syn, **parse_stat((d / "src" / "synth_xc7.log").read_text())}
 

@@ -386,6 +386,17 @@ def match_pipeline(comb, cycles):
     return best
 
 
+def peer_script(ys_template, sources, top):
+    """nanogate's Yosys script for a peer's design: the same passes, the peer's Verilog files and top."""
+    lines = []
+    for ln in ys_template.splitlines():
+        if ln.startswith('read_verilog ') and '-lib' not in ln:
+            lines += [f'read_verilog {s}' for s in sources]
+        else:
+            lines.append(re.sub(r'-top \S+', f'-top {top}', ln))
+    return '\n'.join(lines) + '\n'
+
+
 def da4ml_design(args, name, builder, cycles, ys_template, work):
     from da4ml.codegen import RTLModel
     from da4ml.trace import comb_trace
@@ -410,13 +421,7 @@ def da4ml_design(args, name, builder, cycles, ys_template, work):
     # da4ml's static modules; lookup_table.v reads a placeholder memory file and is only for table ops
     src += sorted(f'static/{p.name}' for p in (d / 'src/static').glob('*.v')
                   if p.name != 'lookup_table.v' or comb.lookup_tables)
-    lines = []
-    for ln in ys_template.splitlines():
-        if ln.startswith('read_verilog ') and '-lib' not in ln:
-            lines += [f'read_verilog {s}' for s in src]
-        else:
-            lines.append(re.sub(r'-top \S+', f'-top {prj}', ln))
-    (d / 'src/synth_xc7.ys').write_text('\n'.join(lines) + '\n')
+    (d / 'src/synth_xc7.ys').write_text(peer_script(ys_template, src, prj))
     log, t_syn = run(NICE + ['yosys', '-q', '-l', 'synth_xc7.log', '-s', 'synth_xc7.ys'], cwd=d / 'src')
     log = (d / 'src/synth_xc7.log').read_text()
     res = {'dir': str(d), 'adders': n_add, 'const_adders': n_cadd, 'stages': stages, 'cutoff': cutoff,

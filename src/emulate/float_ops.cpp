@@ -50,45 +50,6 @@ FArray per_event(const Ctx& c, const FArg& x, size_t event_rank) {
   return a;
 }
 
-FArray broadcast_binary(const Ctx& c, const FArg& x, const FArg& y, const std::function<double(double, double)>& f) {
-  bool batched = x.batched || y.batched;
-  FArray a = *x.a, b = *y.a;
-  if (batched) {
-    size_t r = std::max(x.batched ? a.shape.size() : 0, y.batched ? b.shape.size() : 0);
-    if (!x.batched) a = per_event(c, x, r);
-    if (!y.batched) b = per_event(c, y, r);
-  }
-  size_t rank = std::max(a.shape.size(), b.shape.size());
-  Shape sa(rank - a.shape.size(), 1), sb(rank - b.shape.size(), 1), so(rank);
-  sa.insert(sa.end(), a.shape.begin(), a.shape.end());
-  sb.insert(sb.end(), b.shape.begin(), b.shape.end());
-  for (size_t i = 0; i < rank; ++i) {
-    if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1)
-      c.fail("shapes " + shape_str(a.shape) + " and " + shape_str(b.shape) + " do not broadcast");
-    so[i] = std::max(sa[i], sb[i]);
-    if (sa[i] == 0 || sb[i] == 0) so[i] = 0;
-  }
-  FArray out{so, std::vector<double>(size_t(num_elements(so)))};
-  auto sta = strides(sa), stb = strides(sb), sto = strides(so);
-  for (int64_t i = 0; i < int64_t(out.v.size()); ++i) {
-    int64_t ia = 0, ib = 0, rem = i;
-    for (size_t d = 0; d < rank; ++d) {
-      int64_t idx = rem / sto[d];
-      rem %= sto[d];
-      if (sa[d] != 1) ia += idx * sta[d];
-      if (sb[d] != 1) ib += idx * stb[d];
-    }
-    out.v[i] = f(a.v[ia], b.v[ib]);
-  }
-  return out;
-}
-
-FArray unary(const FArray& a, const std::function<double(double)>& f) {
-  FArray o = a;
-  for (auto& v : o.v) v = f(v);
-  return o;
-}
-
 std::vector<int64_t> ints_of(const FArray& a) {
   std::vector<int64_t> r;
   for (double v : a.v) r.push_back(v == kBatchDim ? int64_t(kBatchDim) : int64_t(v));
@@ -151,42 +112,46 @@ FArray transpose(const Ctx& c, const FArray& a, std::vector<int64_t> perm) {
   return o;
 }
 
-FArray quant(const Ctx& c, const std::vector<FArg>& in) {
-  if (in.size() < 4) c.fail("Quant needs 4 inputs (x, scale, zeropt, bitwidth)");
-  for (int i = 1; i < 4; ++i)
-    if (!in[i].a || in[i].batched) c.fail("Quant with a non-constant scale, zero point or bit width is not supported");
-  const FArray &s = *in[1].a, &z = *in[2].a, &bw = *in[3].a;
-  if (bw.v.size() != 1) c.fail("Quant bit width must be a scalar");
-  if (!(bw.v[0] >= 1 && bw.v[0] <= 64) || bw.v[0] != std::floor(bw.v[0]))
-    c.fail("Quant bit width " + std::to_string(bw.v[0]) + " is not an integer in 1..64");
-  for (double v : s.v)
-    if (!(v > 0) || !std::isfinite(v)) c.fail("Quant scale " + std::to_string(v) + " is not positive and finite");
-  for (double v : z.v)
-    if (!std::isfinite(v)) c.fail("Quant zero point " + std::to_string(v) + " is not finite");
-  bool sgn = c.n.attr_int("signed", 1), narrow = c.n.attr_int("narrow", 0);
-  std::string mode = c.n.attr_str("rounding_mode", "ROUND");
-  double lo, hi;
-  quant_int_range(sgn, narrow, bw.v[0], lo, hi);
-  FArg sa{&s, false}, za{&z, false};
-  // y = (clip(round(x/s + z)) - z) * s, with x/s + z broadcast like qonnx.
-  FArray t = broadcast_binary(c, in[0], sa, [](double x, double sc) { return x / sc; });
-  FArg ta{&t, in[0].batched};
-  t = broadcast_binary(c, ta, za, [](double x, double zp) { return x + zp; });
-  for (auto& v : t.v) {
-    v = std::clamp(v, lo, hi);
-    try {
-      v = qonnx_round(mode, v);
-    } catch (const std::invalid_argument& e) {
-      c.fail(e.what());
-    }
+}  // namespace
+
+FArray broadcast_binary(const Ctx& c, const FArg& x, const FArg& y, const std::function<double(double, double)>& f) {
+  bool batched = x.batched || y.batched;
+  FArray a = *x.a, b = *y.a;
+  if (batched) {
+    size_t r = std::max(x.batched ? a.shape.size() : 0, y.batched ? b.shape.size() : 0);
+    if (!x.batched) a = per_event(c, x, r);
+    if (!y.batched) b = per_event(c, y, r);
   }
-  FArg tb{&t, in[0].batched};
-  t = broadcast_binary(c, tb, za, [](double y, double zp) { return y - zp; });
-  FArg tc{&t, in[0].batched};
-  return broadcast_binary(c, tc, sa, [](double y, double sc) { return y * sc; });
+  size_t rank = std::max(a.shape.size(), b.shape.size());
+  Shape sa(rank - a.shape.size(), 1), sb(rank - b.shape.size(), 1), so(rank);
+  sa.insert(sa.end(), a.shape.begin(), a.shape.end());
+  sb.insert(sb.end(), b.shape.begin(), b.shape.end());
+  for (size_t i = 0; i < rank; ++i) {
+    if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1)
+      c.fail("shapes " + shape_str(a.shape) + " and " + shape_str(b.shape) + " do not broadcast");
+    so[i] = std::max(sa[i], sb[i]);
+    if (sa[i] == 0 || sb[i] == 0) so[i] = 0;
+  }
+  FArray out{so, std::vector<double>(size_t(num_elements(so)))};
+  auto sta = strides(sa), stb = strides(sb), sto = strides(so);
+  for (int64_t i = 0; i < int64_t(out.v.size()); ++i) {
+    int64_t ia = 0, ib = 0, rem = i;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t idx = rem / sto[d];
+      rem %= sto[d];
+      if (sa[d] != 1) ia += idx * sta[d];
+      if (sb[d] != 1) ib += idx * stb[d];
+    }
+    out.v[i] = f(a.v[ia], b.v[ib]);
+  }
+  return out;
 }
 
-}  // namespace
+FArray unary(const FArray& a, const std::function<double(double)>& f) {
+  FArray o = a;
+  for (auto& v : o.v) v = f(v);
+  return o;
+}
 
 void batchnorm_affine(const Graph& g, const Node& n, std::vector<double>& scale, std::vector<double>& offset) {
   if (n.inputs.size() < 5) throw Error(g.source, n.name, n.op, "BatchNormalization needs 5 inputs");
@@ -205,35 +170,6 @@ void batchnorm_affine(const Graph& g, const Node& n, std::vector<double>& scale,
   }
 }
 
-void quant_int_range(bool is_signed, bool narrow, double bits, double& lo, double& hi) {
-  if (is_signed) {
-    lo = -std::ldexp(1.0, int(bits) - 1) + (narrow ? 1 : 0);
-    hi = std::ldexp(1.0, int(bits) - 1) - 1;
-  } else {
-    lo = 0;
-    hi = std::ldexp(1.0, int(bits)) - 1 - (narrow ? 1 : 0);
-  }
-}
-
-namespace {
-template <class T>
-T round_by_mode(const std::string& mode_in, T x) {
-  std::string m = mode_in;
-  std::transform(m.begin(), m.end(), m.begin(), ::toupper);
-  if (m == "ROUND" || m == "HALF_EVEN") return std::nearbyint(x);  // default FE_TONEAREST: ties to even
-  if (m == "CEIL") return std::ceil(x);
-  if (m == "FLOOR") return std::floor(x);
-  if (m == "UP") return x < 0 ? -std::ceil(-x) : std::ceil(x);
-  if (m == "DOWN" || m == "ROUND_TO_ZERO") return std::trunc(x);
-  if (m == "HALF_UP") return x < 0 ? -std::floor(-x + T(0.5)) : std::floor(x + T(0.5));
-  if (m == "HALF_DOWN") return x < 0 ? -std::ceil(-x - T(0.5)) : std::ceil(x - T(0.5));
-  throw std::invalid_argument("unknown rounding_mode '" + mode_in + "'");
-}
-}  // namespace
-
-double qonnx_round(const std::string& mode, double x) { return round_by_mode(mode, x); }
-long double qonnx_round_l(const std::string& mode, long double x) { return round_by_mode(mode, x); }
-
 std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const std::string& src) {
   Ctx c{n, src};
   const std::string& op = n.op;
@@ -244,6 +180,7 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
   };
   need(1);
   if (is_spatial_op(op)) return eval_spatial(n, in, src);
+  if (is_qonnx_op(op)) return eval_qonnx(n, in, src);
   const FArg& x = in[0];
   bool batched = false;
   for (auto& a : in) batched |= (a.a && a.batched);
@@ -563,58 +500,6 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
       o.v.push_back(m < 0 ? 0.0 : all[size_t(m)]);
     }
     if (num_elements(o.shape) != int64_t(o.v.size())) c.fail("Move shape " + shape_str(o.shape) + " does not match its map");
-    return {o};
-  }
-  if (op == "Quant") return {quant(c, in)};
-  if (op == "FixedQuant") {  // nanogate's own quantizer: an ap_fixed cast to attribute `type`
-    Fixed t;
-    try {
-      t = parse_fixed(n.attr_str("type", ""));
-    } catch (const FixedTypeError& e) {
-      c.fail(std::string("FixedQuant: ") + e.what());
-    }
-    return {unary(*x.a, [t](double v) { return t.value(quantize(v, t)); })};
-  }
-  if (op == "BipolarQuant") {
-    need(2);
-    if (in[1].a && !in[1].batched)
-      for (double v : in[1].a->v)
-        if (!(v > 0) || !std::isfinite(v)) c.fail("BipolarQuant scale " + std::to_string(v) + " is not positive and finite");
-    // qonnx: the sign of x (x >= 0 → +1), times the scale
-    FArray t = broadcast_binary(c, in[0], in[1], [](double v, double s) { return (v >= 0 ? 1.0 : -1.0) * s; });
-    return {t};
-  }
-  if (op == "Trunc") {
-    need(5);
-    for (size_t i = 1; i < in.size(); ++i)
-      if (in[i].a && in[i].batched) c.fail("Trunc parameters must be constants");
-    std::string mode = n.attr_str("rounding_mode", "FLOOR");
-    const FArray &s = *in[1].a, &z = *in[2].a;
-    if (s.v.size() != 1 || z.v.size() != 1) c.fail("Trunc with per-channel scale or zero point is not supported");
-    double sc = s.v[0], zp = z.v[0];
-    FArray o = *x.a;
-    try {
-      if (in.size() >= 6 && in[5].a) {  // Trunc v2: (x, scale, zeropt, in_bits, out_scale, out_bits)
-        double osc = in[4].a->v.at(0), obits = in[5].a->v.at(0);
-        double ts = std::exp2(std::nearbyint(std::log2(osc / sc)));
-        double lo, hi;
-        quant_int_range(n.attr_int("signed", 1), n.attr_int("narrow", 0), obits, lo, hi);
-        for (auto& v : o.v) {
-          double y = std::nearbyint(v / sc + zp) / ts;
-          y = qonnx_round(mode, std::clamp(y, lo, hi));
-          v = (y - zp / ts) * osc;
-        }
-      } else {  // Trunc v1: (x, scale, zeropt, in_bits, out_bits)
-        double ibits = in[3].a->v.at(0), obits = in[4].a->v.at(0);
-        double ts = std::exp2(ibits - obits);
-        for (auto& v : o.v) {
-          double y = qonnx_round(mode, std::nearbyint(v / sc + zp) / ts);
-          v = (y - zp) * sc;
-        }
-      }
-    } catch (const std::invalid_argument& e) {
-      c.fail(e.what());
-    }
     return {o};
   }
   c.fail("no float kernel for op '" + op + "'");

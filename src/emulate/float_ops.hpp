@@ -8,6 +8,7 @@
 // trunc.py), computed in double.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,19 @@ struct FloatCtx {
 /// for shapes or attributes the op does not accept, an op applied across the
 /// batch dimension, or an op not implemented.
 std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const std::string& source);
+
+/// Whether eval_qonnx implements op (Quant, BipolarQuant, Trunc, FixedQuant).
+bool is_qonnx_op(const std::string& op);
+/// The quantizers (float_qonnx.cpp), as eval_float; throws nanogate::Error
+/// for non-constant or invalid parameters and unknown rounding modes.
+std::vector<FArray> eval_qonnx(const Node& n, const std::vector<FArg>& in, const std::string& source);
+
+/// Elementwise f(x, y) with ONNX (numpy) broadcasting; a constant operand of a
+/// batched op broadcasts over the batch (its leading 1 dropped). Throws
+/// nanogate::Error when the shapes do not broadcast.
+FArray broadcast_binary(const FloatCtx& c, const FArg& x, const FArg& y, const std::function<double(double, double)>& f);
+/// Elementwise f(x).
+FArray unary(const FArray& a, const std::function<double(double)>& f);
 
 /// BatchNormalization (inputs x, gamma, beta, mean, var; epsilon) as a
 /// per-channel affine y = x * scale[c] + offset[c], computed in double.
