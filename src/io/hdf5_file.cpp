@@ -184,6 +184,7 @@ Dataset File::read(const std::string& path) const {
   if (cls != H5T_FLOAT && cls != H5T_INTEGER) throw Error(source_, what + " is not numeric");
   Handle space(H5Dget_space(d.id), H5Sclose);
   Dataset out;
+  out.integer = cls == H5T_INTEGER;
   out.shape = dims_of(space.id, source_, what);
   out.values.resize(size_t(count(out.shape)));
   if (!out.values.empty() && H5Dread(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0)

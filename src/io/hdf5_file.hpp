@@ -14,6 +14,7 @@ namespace nanogate::h5 {
 struct Dataset {
   std::vector<int64_t> shape;
   std::vector<double> values;
+  bool integer = false;  ///< stored with an integer type (e.g. HGQ2's uint8 sign bit k)
 };
 
 /// An open HDF5 file. Paths are HDF5 paths ("model_weights/fc1/fc1/kernel:0").

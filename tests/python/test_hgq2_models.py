@@ -98,3 +98,26 @@ def test_hgq2_model_trained_here_round_trips_exactly():
     got = nanogate.convert(model).predict(xt)
     assert got.shape == (3000, 2)
     assert np.array_equal(got, want)
+
+
+def test_kbi_quantizers_with_sat_sym_everywhere(tmp_path):
+    """HGQ2 models built under QuantizerConfigScope(default_q_type='kbi', overflow_mode='SAT_SYM') store the
+    bias quantizer's variables as b, i, k (the jet taggers' as b, k, i): the uint8 k is recognised by its type,
+    and the model equals HGQ2's forward bit for bit."""
+    from hgq.config import QuantizerConfigScope
+    from hgq.layers import QDense
+
+    keras.utils.set_random_seed(2)
+    with QuantizerConfigScope(place="all", default_q_type="kbi", overflow_mode="SAT_SYM"):
+        inp = keras.Input((16,), name="x")
+        h = QDense(6, activation="relu", name="d1")(inp)
+        model = keras.Model(inp, QDense(3, name="d2")(h))
+    rng = np.random.default_rng(3)
+    for v in model.weights:
+        if "vars" not in v.path and v.path.endswith(("kernel", "bias")):
+            v.assign(rng.normal(size=v.shape).astype(np.float32))
+    path = tmp_path / "kbi.keras"
+    model.save(path)
+    x = jet_inputs(2000, 4)
+    want, _ = hgq_forward(path, x)
+    assert np.array_equal(emulate(path, x.astype(np.float64), tmp_path), want)

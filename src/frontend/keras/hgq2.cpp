@@ -88,9 +88,9 @@ Kif read_quantizer(Builder& b, const Layer& l, const std::string& conf_key, cons
       f[j] = round_conv(float(f[j]));
       i[j] = round_conv(float(i[j]));
     }
-  } else if (qt == "kbi") {  // kernel vars: b, i, k; bias vars: b, k, i (uint8 k tells them apart)
+  } else if (qt == "kbi") {  // vars: b, then i and k in either order (seen: b, i, k and b, k, i); k is uint8
     if (v.size() < 3) b.fail(l, conf_key + ": a KBI quantizer needs b, i, k");
-    bool k_second = path.starts_with("bq");
+    bool k_second = v[1].integer != v[2].integer ? v[1].integer : path.starts_with("bq");
     const auto& bd = v[0];
     const auto& kd = k_second ? v[1] : v[2];
     const auto& id = k_second ? v[2] : v[1];
