@@ -260,6 +260,29 @@ Ins hgq_dense(Builder& b, const Layer& l, const Ins& in, const std::string& out)
   return {b.activation(l, act, y, out, l.name + "_" + act)};
 }
 
+/// iq(x) of a feature map: the per-element input quantizer on the flattened
+/// input, its elements put back in place (a Move; pruned elements are 0).
+std::string map_input_quantizer(Builder& b, const Layer& l, const std::string& x) {
+  const Shape xs = b.shape(x);
+  const int64_t n = num_elements(xs);
+  std::string flat = b.node("Flatten", l.name + "_iq_flatten", {x}, {{"axis", int64_t(1)}}, l.name + "_iq_flat", {n});
+  std::vector<int64_t> order;
+  std::string q = input_quantizer(b, l, flat, order, x);
+  std::vector<int64_t> map(size_t(n), -1);  // element j of x = element k of q (order[k] == j), or 0 when pruned
+  for (size_t k = 0; k < order.size(); ++k) map[size_t(order[k])] = int64_t(k);
+  return b.node("Move", l.name + "_iq_unflatten", {q}, {{"map", map}, {"shape", xs}}, l.name + "_iq", xs);
+}
+
+/// HGQ2 pooling layers (QMaxPooling*, QAveragePooling*, QGlobal*Pooling*): the
+/// input quantizer, then the Keras pooling (keras_conv.cpp) on the float
+/// values as HGQ2 computes it.
+Ins hgq_pool(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
+  if (in.size() != 1) b.fail(l, "expects one input");
+  if (l.config.value("enable_oq", false)) b.fail(l, "HGQ2 output quantizers (enable_oq) are not supported yet");
+  const std::string xq = l.config.value("enable_iq", true) ? map_input_quantizer(b, l, in[0]) : in[0];
+  return pool_layer(b, l, {xq}, out);
+}
+
 /// HGQ2 QConv1D / QConv2D: y = act(conv(iq(x), kq(kernel)) + bq(bias)), the
 /// weights quantized here in float32; the per-element input quantizer on the
 /// flattened input, its elements put back in place (a Move; pruned ones 0).
@@ -285,16 +308,7 @@ Ins hgq_conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) 
     for (size_t j = 0; j < bv.size(); ++j) bv[j] = bq.pruned(j) ? 0.0 : double(quantize_weight(float(bb.values[j]), bq, j));
     bias = b.constant(l.name + "/qbias", {filters}, bv);
   }
-  std::string xq = x;
-  if (l.config.value("enable_iq", true)) {
-    const int64_t n = num_elements(xs);
-    std::string flat = b.node("Flatten", l.name + "_iq_flatten", {x}, {{"axis", int64_t(1)}}, l.name + "_iq_flat", {n});
-    std::vector<int64_t> order;
-    std::string q = input_quantizer(b, l, flat, order, x);
-    std::vector<int64_t> map(size_t(n), -1);  // element j of x = element k of q (order[k] == j), or 0 when pruned
-    for (size_t k = 0; k < order.size(); ++k) map[size_t(order[k])] = int64_t(k);
-    xq = b.node("Move", l.name + "_iq_unflatten", {q}, {{"map", map}, {"shape", xs}}, l.name + "_iq", xs);
-  }
+  const std::string xq = l.config.value("enable_iq", true) ? map_input_quantizer(b, l, x) : x;
   std::string act = l.config.contains("activation") && l.config["activation"].is_string()
                         ? l.config["activation"].get<std::string>() : "linear";
   if (act == "linear") return {conv_core(b, l, xq, kernel, bias, false, out)};
@@ -307,7 +321,10 @@ Ins hgq_conv(Builder& b, const Layer& l, const Ins& in, const std::string& out) 
 const std::map<std::string, LayerFn>& hgq2_layers() {
   static const std::map<std::string, LayerFn> t = {
       {"QDense", hgq_dense}, {"QEinsumDense", hgq_dense}, {"QEinsumDenseBatchnorm", hgq_dense},
-      {"QConv1D", hgq_conv}, {"QConv2D", hgq_conv}};
+      {"QConv1D", hgq_conv}, {"QConv2D", hgq_conv},
+      {"QMaxPooling1D", hgq_pool}, {"QMaxPooling2D", hgq_pool}, {"QAveragePooling1D", hgq_pool},
+      {"QAveragePooling2D", hgq_pool}, {"QGlobalMaxPooling1D", hgq_pool}, {"QGlobalMaxPooling2D", hgq_pool},
+      {"QGlobalAveragePooling1D", hgq_pool}, {"QGlobalAveragePooling2D", hgq_pool}};
   return t;
 }
 

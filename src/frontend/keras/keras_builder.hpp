@@ -85,6 +85,10 @@ struct ConvHooks {
 std::vector<std::string> conv_layer(Builder& b, const Layer& l, const std::vector<std::string>& in,
                                     const std::string& out, const ConvHooks* hooks);
 
+/// A pooling layer call by its class name (Max/Average/GlobalMax/GlobalAverage
+/// Pooling 1D/2D/3D, also with a prefix such as HGQ2's "Q"; keras_conv.cpp).
+std::vector<std::string> pool_layer(Builder& b, const Layer& l, const std::vector<std::string>& in, const std::string& out);
+
 /// Translates one call of a layer: its input tensors → its output tensors.
 /// `out` is the name to give the (first) output tensor.
 using LayerFn = std::vector<std::string> (*)(Builder&, const Layer&, const std::vector<std::string>& inputs,
@@ -102,7 +106,7 @@ const std::map<std::string, LayerFn>& conv_layers();
 /// QKeras layers (qkeras.cpp): QDense, QActivation, QConv1D, QConv2D,
 /// QDepthwiseConv2D, QSeparableConv1D/2D.
 const std::map<std::string, LayerFn>& qkeras_layers();
-/// HGQ2 layers (hgq2.cpp; module hgq.*): QDense, QConv1D, QConv2D, QEinsumDense,
+/// HGQ2 layers (hgq2.cpp; module hgq.*): QDense, QConv1D, QConv2D, the pooling layers, QEinsumDense,
 /// QEinsumDenseBatchnorm (dense equations).
 const std::map<std::string, LayerFn>& hgq2_layers();
 

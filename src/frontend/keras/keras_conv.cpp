@@ -232,7 +232,7 @@ Ins pool(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
   if (in.size() != 1) b.fail(l, "expects one input");
   const int r = rank_of(l);
   if (int(b.shape(in[0]).size()) != r + 1) b.fail(l, "expects a per-event input of rank " + std::to_string(r + 1));
-  const bool last = channels_last(b, l), avg = l.class_name.starts_with("Average");
+  const bool last = channels_last(b, l), avg = l.class_name.find("Average") != std::string::npos;
   std::vector<int64_t> ps = ints(b, l, "pool_size", r, std::vector<int64_t>(size_t(r), 2));
   Shape kernel(ps.begin(), ps.end());
   auto attrs = window_attrs(b, l, r, kernel, false, "strides", ps);
@@ -253,7 +253,7 @@ Ins global_pool(Builder& b, const Layer& l, const Ins& in, const std::string& ou
   const Shape& xs = b.shape(in[0]);
   if (xs.size() < 2) b.fail(l, "expects a per-event input of rank >= 2");
   const bool last = channels_last(b, l), keep = l.config.value("keepdims", false);
-  const std::string op = l.class_name.starts_with("GlobalAverage") ? "GlobalAveragePool" : "GlobalMaxPool";
+  const std::string op = l.class_name.find("GlobalAverage") != std::string::npos ? "GlobalAveragePool" : "GlobalMaxPool";
   std::string xf = last ? relayout(b, l.name + "_to_channels_first", in[0], true, l.name + "_to_channels_first") : in[0];
   const int64_t c = b.shape(xf)[0];
   Shape ones(xs.size(), 1);
@@ -335,6 +335,10 @@ Ins upsample(Builder& b, const Layer& l, const Ins& in, const std::string& out) 
 }
 
 }  // namespace
+
+Ins pool_layer(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
+  return l.class_name.find("Global") != std::string::npos ? global_pool(b, l, in, out) : pool(b, l, in, out);
+}
 
 const std::map<std::string, LayerFn>& conv_layers() {
   static const std::map<std::string, LayerFn> t = {
