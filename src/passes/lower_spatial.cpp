@@ -12,8 +12,10 @@
 // own geometry, so the lowered graph reads the same elements.
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "core/window.hpp"
+#include "emulate/float_ops.hpp"
 #include "emulate/float_spatial.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/passes/passes.hpp"
@@ -38,10 +40,20 @@ struct Spatial {
     n.outputs = std::move(outs);
     return n;
   }
-  /// A Move of input `x` by `map` (-1: zero) into `y`.
+  /// Transposes folded into the Moves that read them: output tensor → (input tensor, index map).
+  std::map<std::string, std::pair<std::string, std::vector<int64_t>>> folded;
+
+  /// A Move of input `x` by `map` (-1: zero) into `y`; a folded Transpose in
+  /// front of x is composed into the map.
   void move(const std::string& name, const std::string& x, const std::string& y, std::vector<int64_t> map,
             const std::string& source_op) {
-    Node m = node(name, "Move", {x}, {y});
+    std::string src = x;
+    if (auto it = folded.find(x); it != folded.end()) {
+      src = it->second.first;
+      for (int64_t& m : map)
+        if (m >= 0) m = it->second.second[size_t(m)];
+    }
+    Node m = node(name, "Move", {src}, {y});
     m.attrs["map"] = std::move(map);
     m.attrs["source_op"] = source_op;
     out.push_back(m);
@@ -275,8 +287,37 @@ struct Spatial {
     }
   }
 
+  /// A Transpose of an activation read only by ops that lower to a Move of
+  /// it (Conv, MaxPool, AveragePool, Pad, Resize, Upsample) is folded into
+  /// those Moves: the Keras frontend's channels_last → channels-first
+  /// Transpose in front of a model's first convolution costs no copy.
+  void fold_transposes() {
+    auto reads_by_move = [](const Node* c) {
+      return c->op == "Conv" || c->op == "MaxPool" || c->op == "AveragePool" || c->op == "Pad" || c->op == "Resize" ||
+             c->op == "Upsample";
+    };
+    for (const Node& t : g.nodes) {
+      if (t.op != "Transpose" || t.inputs.empty() || is_const(t.inputs[0]) || !t.has_attr("perm")) continue;
+      const std::string& y = t.outputs.at(0);
+      if (std::find(g.outputs.begin(), g.outputs.end(), y) != g.outputs.end()) continue;
+      auto cs = g.consumers(y);
+      if (cs.empty() || !std::all_of(cs.begin(), cs.end(), reads_by_move)) continue;
+      bool first_input_only = true;  // y must be the data input, not a weight or parameter
+      for (const Node* c : cs)
+        for (size_t k = 1; k < c->inputs.size(); ++k) first_input_only = first_input_only && c->inputs[k] != y;
+      if (!first_input_only) continue;
+      const Shape& xs = shape(t.inputs[0]);
+      FArray iota{xs, std::vector<double>(size_t(num_elements(xs)))};
+      for (size_t i = 0; i < iota.v.size(); ++i) iota.v[i] = double(i);
+      FArray r = eval_float(t, {FArg{&iota, true}}, g.source)[0];
+      folded[y] = {t.inputs[0], std::vector<int64_t>(r.v.begin(), r.v.end())};
+      absorbed.push_back(t.name);
+    }
+  }
+
   void run() {
     cancel_transpose_pairs();
+    fold_transposes();
     std::vector<Node> nodes = g.nodes;
     for (const Node& n0 : nodes) {
       if (std::find(absorbed.begin(), absorbed.end(), n0.name) != absorbed.end()) continue;
@@ -300,6 +341,6 @@ struct Spatial {
 
 }  // namespace
 
-void lower_spatial(Graph& g) { Spatial{g, {}, {}}.run(); }
+void lower_spatial(Graph& g) { Spatial{g, {}, {}, {}}.run(); }
 
 }  // namespace nanogate
