@@ -86,9 +86,9 @@ Shape window_shape(Builder& b, const Layer& l, const Node& probe, const Shape& x
 
 /// ONNX window attributes from the Keras config: strides, dilations, padding.
 std::map<std::string, Attr> window_attrs(Builder& b, const Layer& l, int r, const Shape& kernel, bool conv,
-                                         const char* strides_key, std::vector<int64_t> dflt_strides) {
+                                         std::vector<int64_t> dflt_strides) {
   std::map<std::string, Attr> a;
-  a["strides"] = ints(b, l, strides_key, r, std::move(dflt_strides));
+  a["strides"] = ints(b, l, "strides", r, std::move(dflt_strides));
   std::vector<int64_t> dil = conv ? ints(b, l, "dilation_rate", r, std::vector<int64_t>(size_t(r), 1)) : std::vector<int64_t>(size_t(r), 1);
   if (conv) a["dilations"] = dil;
   std::string pad = l.config.value("padding", std::string("valid"));
@@ -134,7 +134,7 @@ std::string conv_core(Builder& b, const Layer& l, const std::string& x, const st
   int64_t groups = depthwise ? c_in : l.config.value("groups", int64_t(1));
   if (groups < 1 || c_in % groups || (!depthwise && ks[size_t(r)] * groups != c_in))
     b.fail(l, "kernel " + shape_str(ks) + " does not match " + std::to_string(c_in) + " input channels");
-  auto attrs = window_attrs(b, l, r, spatial, true, "strides", std::vector<int64_t>(size_t(r), 1));
+  auto attrs = window_attrs(b, l, r, spatial, true, std::vector<int64_t>(size_t(r), 1));
   attrs["group"] = groups;
   Node probe;
   probe.name = l.name;
@@ -235,7 +235,7 @@ Ins pool(Builder& b, const Layer& l, const Ins& in, const std::string& out) {
   const bool last = channels_last(b, l), avg = l.class_name.find("Average") != std::string::npos;
   std::vector<int64_t> ps = ints(b, l, "pool_size", r, std::vector<int64_t>(size_t(r), 2));
   Shape kernel(ps.begin(), ps.end());
-  auto attrs = window_attrs(b, l, r, kernel, false, "strides", ps);
+  auto attrs = window_attrs(b, l, r, kernel, false, ps);
   std::string xf = last ? relayout(b, l.name + "_to_channels_first", in[0], true, l.name + "_to_channels_first") : in[0];
   Node probe;
   probe.name = l.name;
