@@ -117,6 +117,10 @@ struct Graph {
   std::map<std::string, Tensor> tensors;
   std::vector<Node> nodes;           ///< topological order
   bool quantized = false;            ///< the model contains QONNX Quant/BipolarQuant/Trunc nodes
+  /// The inputs of rank >= 2 are channels-last, [D1..Dn, C] (Keras' default
+  /// layout; set by the Keras frontend). The HLS io_stream backend streams
+  /// one token per position with the C channels as lanes.
+  bool channels_last = false;
 
   /// Tensor by name; throws nanogate::Error when missing.
   Tensor& tensor(const std::string& name);

@@ -137,7 +137,9 @@ class Firmware:
             part = cfg.get("Part", "xcvu13p-flga2577-2-e")
             if self.clock_period is None and "ClockPeriod" in cfg:
                 period = float(cfg["ClockPeriod"])
-            for note in _nanogate.write_hls(self._m, self.output_dir, model_path, config_path, "myproject", part, period):
+            io_type = cfg.get("IOType", "io_parallel")  # hls4ml's key: io_parallel or io_stream
+            for note in _nanogate.write_hls(self._m, self.output_dir, model_path, config_path, "myproject", part, period,
+                                            io_type=io_type):
                 print(f"nanogate: note: {note}")
         self._written = True
         return self.output_dir

@@ -195,9 +195,11 @@ TEST(HlsProject, LayoutAndOptionErrors) {
   std::stringstream hs;
   hs << h.rdbuf();
   EXPECT_NE(hs.str().find("void digits(const Quant_0_out0_input_t Quant_0_out0[64]"), std::string::npos) << hs.str();
-  o.io_type = "io_stream";
+  o.io_type = "io_serial";
   EXPECT_THROW(write_hls_project(m, o, dir.string()), Error);
   o.io_type = "io_parallel";
+  o.top = "hls";  // reserved: the generated code uses the hls:: namespace
+  EXPECT_THROW(write_hls_project(m, o, dir.string()), Error);
   o.top = "3bad";
   EXPECT_THROW(write_hls_project(m, o, dir.string()), Error);
   fs::remove_all(dir);

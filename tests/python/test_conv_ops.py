@@ -292,11 +292,10 @@ def test_float_scale_activations_through_maxpool_and_conv_are_exact(tmp_path):
     assert "1000/1000 bit-exact" in out, out
 
 
-def test_residual_add_and_concat_of_feature_maps(tmp_path):
-    """Conv → Relu → Conv (same padding) + the block's input (Add), Concat with the input on the channel axis,
-    GlobalAveragePool: the float run equals onnxruntime; the default fixed<16,6> run converts to Verilog and
-    verifies bit-exact."""
-    w1, w2 = rng.normal(scale=0.3, size=(2, 2, 3, 3)), rng.normal(scale=0.3, size=(2, 2, 3, 3))
+def residual_net(path, r):
+    """x [2,6,5] -> Conv -> Relu -> Conv (same padding) + x (Add) -> Concat with x (channels) ->
+    GlobalAveragePool -> Flatten; float weights from generator r."""
+    w1, w2 = r.normal(scale=0.3, size=(2, 2, 3, 3)), r.normal(scale=0.3, size=(2, 2, 3, 3))
     nodes = [helper.make_node("Conv", ["x", "w1"], ["c1"], name="c1", pads=[1, 1, 1, 1]),
              helper.make_node("Relu", ["c1"], ["r1"], name="r1"),
              helper.make_node("Conv", ["r1", "w2"], ["c2"], name="c2", pads=[1, 1, 1, 1]),
@@ -304,7 +303,14 @@ def test_residual_add_and_concat_of_feature_maps(tmp_path):
              helper.make_node("Concat", ["s", "x"], ["cat"], name="cat", axis=1),
              helper.make_node("GlobalAveragePool", ["cat"], ["g"], name="gap"),
              helper.make_node("Flatten", ["g"], ["y"], name="flat")]
-    path = save(tmp_path / "res.onnx", nodes, (2, 6, 5), "y", {"w1": w1, "w2": w2})
+    return save(path, nodes, (2, 6, 5), "y", {"w1": w1, "w2": w2})
+
+
+def test_residual_add_and_concat_of_feature_maps(tmp_path):
+    """Conv → Relu → Conv (same padding) + the block's input (Add), Concat with the input on the channel axis,
+    GlobalAveragePool: the float run equals onnxruntime; the default fixed<16,6> run converts to Verilog and
+    verifies bit-exact."""
+    path = residual_net(tmp_path / "res.onnx", rng)
     check_float(tmp_path, path, (2, 6, 5))
     run_cli("convert", path, "-o", tmp_path / "rtl", "--clock-period", 5)
     assert "500/500 bit-exact" in run_cli("verify", tmp_path / "rtl", "--vectors", 500).stdout

@@ -25,10 +25,10 @@ def test_invalid_reuse_factor_is_one_line_listing_valid_values(tmp_path):
     assert "valid values: 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024" in lines[0]
 
 
-def test_io_stream_without_streaming_layers_is_an_error(tmp_path):
-    p = run_cli("convert", MODELS / "jet/qkeras_jettagging.onnx", "-o", tmp_path / "p", "--backend", "vitis", "--io-type", "io_stream",
+def test_unknown_io_type_is_one_line(tmp_path):
+    p = run_cli("convert", MODELS / "jet/qkeras_jettagging.onnx", "-o", tmp_path / "p", "--backend", "vitis", "--io-type", "io_serial",
                 check=False)
-    assert p.returncode == 1 and "io_stream" in p.stderr
+    assert p.returncode == 1 and "unknown io type 'io_serial'" in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 
 def test_part_and_clock_period_from_the_config(tmp_path):

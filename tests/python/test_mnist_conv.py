@@ -54,3 +54,16 @@ def test_vitis_csim_bit_exact(tmp_path):
     np.save(tmp_path / "x.npy", images(200, seed=1) / 255.0)
     p = run_cli("csim", tmp_path / "hls", "--input", tmp_path / "x.npy")
     assert "204 events x 10 outputs bit-exact" in p.stdout, p.stdout
+
+
+def test_vitis_io_stream_csim_bit_exact(tmp_path):
+    """io_stream: 784 pixel tokens through line buffers of 117 (5x5 conv, same padding), 30 (2x2 pool),
+    61 and 31 tokens; csim equals the emulator bit for bit."""
+    import json
+
+    run_cli("convert", MODEL, "-o", tmp_path / "hls", "--backend", "vitis", "--io-type", "io_stream")
+    s = json.loads((tmp_path / "hls" / "nanogate_project.json").read_text())["stream"]
+    assert [b["buffer_tokens"] for b in s["line_buffers"]][:4] == [117, 30, 61, 31]
+    np.save(tmp_path / "x.npy", images(200, seed=2) / 255.0)
+    p = run_cli("csim", tmp_path / "hls", "--input", tmp_path / "x.npy")
+    assert "204 events x 10 outputs bit-exact" in p.stdout, p.stdout

@@ -1,7 +1,7 @@
 // nanogate convert MODEL -o DIR [--backend verilog|vitis] [--config CFG] [--clock-period NS] [--force]
 //   verilog: [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid] [--register-ports]
 //   vitis:   [--strategy Latency|Resource|DA] [--reuse-factor R] [--top NAME] [--part PART]
-//            [--io-type io_parallel] [--dc N]
+//            [--io-type io_parallel|io_stream] [--dc N]
 // The clock period, part and IO type come from the configuration file's
 // ClockPeriod / Part / IOType when the command line does not give them.
 #include <chrono>
@@ -119,7 +119,7 @@ Command add_convert(CLI::App& app) {
   o->top_opt = sub->add_option("--top", o->top, "vitis: top function name (default: the config's ProjectName)")
                    ->capture_default_str();
   sub->add_option("--part", o->part, "vitis: FPGA part (default: config Part, else xcvu13p-flga2577-2-e)");
-  sub->add_option("--io-type", o->io_type, "vitis: io_parallel (io_stream needs streaming layers)");
+  sub->add_option("--io-type", o->io_type, "vitis: io_parallel (arrays, II = 1) or io_stream (pixel streams, line buffers)");
   sub->add_flag("--force,-f", o->p.force, "write into a non-empty folder not written by nanogate");
   return {sub, [o] { return run(*o); }};
 }

@@ -5,7 +5,10 @@
 // per layer, built statement by statement by per-op emitters):
 //
 //   DIR/firmware/<top>.cpp, <top>.h   the top function (io_parallel: arrays at
-//                                     the firmware ports) and one function per layer
+//                                     the firmware ports; io_stream: hls::stream
+//                                     ports of pixel tokens and a DATAFLOW of
+//                                     processes, src/backend/hls/stream_plan.hpp)
+//                                     and one function per layer
 //   DIR/firmware/defines.h            one ap_fixed/ap_ufixed typedef per tensor and layer role
 //   DIR/firmware/weights/<layer>.h    constant weights, biases, thresholds, tables
 //   DIR/<top>_test.cpp                testbench: reads raw input codes, writes raw output codes
@@ -48,7 +51,7 @@ struct HlsOptions {
   std::string top = "myproject";          ///< top function / project name (a C identifier)
   std::string part = "xcvu13p-flga2577-2-e";  ///< FPGA part for build_prj.tcl
   double clock_period_ns = 5.0;            ///< clock period for build_prj.tcl
-  std::string io_type = "io_parallel";     ///< "io_parallel" ("io_stream" needs streaming layers)
+  std::string io_type = "io_parallel";     ///< "io_parallel" or "io_stream"
   std::optional<std::string> strategy;     ///< overrides every layer's Strategy (Latency|Resource|DA)
   std::optional<int> reuse_factor;         ///< overrides every layer's ReuseFactor
   int da_dc = 2;                           ///< DA: CMVM delay constraint (see cmvm::CmvmOptions::dc)
@@ -69,7 +72,8 @@ struct HlsProject {
 /// it writes are overwritten). Throws nanogate::Error naming the model file,
 /// the layer and the reason for: an op without an HLS emitter, an invalid
 /// ReuseFactor (the message lists the valid values), an unknown strategy or
-/// io type, or a top name that is not a C identifier.
+/// io type, a top name that is not a C identifier or is reserved, or (io_stream)
+/// a tensor of more than 2^24 tokens.
 HlsProject write_hls_project(const Model& model, const HlsOptions& options, const std::string& dir);
 
 /// Reuse factors valid for a Dense layer with n_in inputs and n_out outputs

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/hls/cpp_writer.hpp"
-#include "backend/hls/layer_emitter.hpp"
+#include "backend/hls/layer_functions.hpp"
 #include "backend/hls/project_files.hpp"
 #include "backend/hls/types.hpp"
 #include "nanogate/backend/hls.hpp"
@@ -23,18 +23,7 @@ namespace nanogate {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// Names the generated code may not take (C++ keywords that look like layer
-/// names, and names the project itself uses).
-const std::set<std::string>& reserved() {
-  static const std::set<std::string> r = {"int", "bool", "double", "float", "char", "long", "short", "void", "const",
-                                          "static", "return", "if", "else", "for", "while", "do", "switch", "case",
-                                          "default", "break", "continue", "class", "struct", "union", "enum", "new",
-                                          "delete", "this", "template", "typename", "namespace", "using", "auto",
-                                          "register", "signed", "unsigned", "sizeof", "true", "false", "and", "or",
-                                          "not", "xor", "main", "std", "x", "y", "i", "j", "k", "acc"};
-  return r;
-}
+using hls::header_guard;
 
 struct Writer {
   HlsProject& project;
@@ -49,35 +38,16 @@ struct Writer {
   }
 };
 
-std::string header_guard(const std::string& top, const std::string& what) {
-  std::string g = hls::identifier(top + "_" + what + "_h");
-  std::transform(g.begin(), g.end(), g.begin(), [](unsigned char ch) { return char(std::toupper(ch)); });
-  return g;
-}
-
-std::string type_list(const Graph& g, const Node& n) {
-  std::string s;
-  for (auto& i : n.inputs) {
-    if (i.empty()) continue;
-    const Tensor& t = g.tensor(i);
-    if (t.is_const) continue;
-    s += (s.empty() ? "" : ", ") + shape_str(t.shape) + " " + (t.type ? t.type->str() : "?");
-  }
-  return s;
-}
-
 }  // namespace
 
 HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std::string& dir) {
-  const Graph& g = model.graph;
   const std::string& src = model.source;
-  if (o.top.empty() || hls::identifier(o.top) != o.top || reserved().count(o.top))
+  if (o.top.empty() || hls::identifier(o.top) != o.top)
     throw Error(src, "HLS top name '" + o.top + "' is not a C identifier");
   if (!is_fpga_part_name(o.part))
     throw Error(src, "FPGA part '" + o.part + "' has characters other than letters, digits, '-', '_' and '.'");
-  if (o.io_type == "io_stream")
-    throw Error(src, "io_stream: this model has no streaming layers (Conv/Pool); use io_parallel");
-  if (o.io_type != "io_parallel") throw Error(src, "unknown io type '" + o.io_type + "' (valid: io_parallel, io_stream)");
+  if (o.io_type != "io_parallel" && o.io_type != "io_stream")
+    throw Error(src, "unknown io type '" + o.io_type + "' (valid: io_parallel, io_stream)");
   if (o.strategy && *o.strategy != "Latency" && *o.strategy != "Resource" && *o.strategy != "DA")
     throw Error(src, "unknown strategy '" + *o.strategy + "' (valid: Latency, Resource, DA)");
   if (o.reuse_factor && *o.reuse_factor < 1) throw Error(src, "ReuseFactor must be >= 1");
@@ -88,111 +58,21 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
   Writer out{project};
   Emulator emu(model);
   const std::string& top = o.top;
-
-  std::set<std::string> used = reserved();
-  used.insert(top);
-  auto unique = [&](const std::string& name) {
-    std::string s = hls::identifier(name);
-    while (used.count(s)) s += "_";
-    used.insert(s);
-    return s;
-  };
-
-  hls::CppWriter defines, functions, top_body, params;
-  std::map<std::string, hls::ArrayArg> arrays;  // tensor -> C++ array
-  std::vector<hls::Port> in_ports, out_ports;
-  std::vector<std::string> weight_headers;
-  std::set<std::string> graph_outputs(g.outputs.begin(), g.outputs.end());
-
-  for (const FirmwarePort& p : emu.firmware_inputs()) {
-    std::string var = unique(p.tensor);
-    hls::ArrayArg a{p.tensor, var, var + "_input_t", p.type, g.tensor(p.tensor).shape, p.size};
-    defines.comment("firmware input '" + p.tensor + "' " + shape_str(a.shape) + " " + hls::describe(p.type));
-    defines.line("typedef " + hls::ap_type(p.type) + " " + a.ctype + ";");
-    arrays.emplace(p.tensor, a);
-    in_ports.push_back({p.tensor, var, a.ctype, p.type, p.size});
-  }
-
-  int ii = 1;
-  int index = 0;
-  for (const Node& n : g.nodes) {
-    if (n.op == "InputQuant") continue;  // host-side preprocessing, not firmware
-    ++index;
-    std::string id = unique(n.name);
-    if (n.outputs.size() != 1) throw Error(src, n.name, n.op, "HLS backend: a layer must have one output");
-    const std::string& ot = n.outputs[0];
-    const Tensor& otensor = g.tensor(ot);
-    if (!otensor.type) throw Error(src, n.name, n.op, "output '" + ot + "' has no fixed-point type");
-    bool is_out = graph_outputs.count(ot) != 0;
-    std::string ovar = is_out ? unique(ot) : id + "_out";
-    used.insert(ovar);
-    hls::ArrayArg oarg{ot, is_out ? "y" : "y", id + "_result_t", *otensor.type, otensor.shape, otensor.size()};
-    defines.comment("layer " + std::to_string(index) + ": " + n.op + " '" + n.name + "'");
-    defines.line("typedef " + hls::ap_type(*otensor.type) + " " + oarg.ctype + ";");
-
-    std::vector<hls::ArrayArg> ins;
-    std::vector<std::string> call_args;
-    for (auto& i : n.inputs) {
-      if (i.empty() || g.tensor(i).is_const) continue;
-      auto it = arrays.find(i);
-      if (it == arrays.end()) throw Error(src, n.name, n.op, "input '" + i + "' is not computed by the firmware");
-      ins.push_back(it->second);
-      call_args.push_back(it->second.var);
-    }
-    for (size_t k = 0; k < ins.size(); ++k) ins[k].var = ins.size() == 1 ? "x" : "x" + std::to_string(k);
-
-    std::string strategy = o.strategy.value_or(n.strategy.empty() ? "Latency" : n.strategy);
-    int reuse = o.reuse_factor.value_or(n.reuse_factor);
-    if (n.op == "Dense" && strategy != "Resource" && reuse > 1)
-      project.notes.push_back(n.name + ": ReuseFactor " + std::to_string(reuse) + " has no effect with the " + strategy +
-                              " strategy (fully parallel)");
-
-    hls::CppWriter weights;
-    std::string sig = "static void " + id + "(";
-    for (auto& a : ins) sig += "const " + a.ctype + " " + a.var + "[" + std::to_string(a.size) + "], ";
-    sig += oarg.ctype + " y[" + std::to_string(oarg.size) + "])";
-    functions.comment(n.op + " '" + n.name + "': " + type_list(g, n) + " -> " + shape_str(oarg.shape) + " " +
-                      oarg.type.str());
-    std::string roles;
-    if (n.precision.weight && n.op != "Cast") roles += "weight " + n.precision.weight->str() + ", ";
-    if (n.precision.bias) roles += "bias " + n.precision.bias->str() + ", ";
-    if (n.precision.accum) roles += "accum " + n.precision.accum->str() + ", ";
-    if (n.op == "Dense") roles += "strategy " + strategy + (strategy == "Resource" ? ", ReuseFactor " + std::to_string(reuse) : "");
-    if (!roles.empty()) functions.comment(roles);
-    functions.open(sig);
-    functions.pragma("INLINE");
-    hls::LayerCtx ctx{g, n, src, id, strategy, reuse, o.da_dc, ins, oarg, defines, weights, functions, project.notes, 1};
-    hls::emit_layer(ctx);
-    functions.close();
-    functions.line("");
-    ii = std::max(ii, ctx.ii);
-    if (!weights.str().empty()) {
-      std::string rel = "firmware/weights/" + id + ".h";
-      std::string guard = header_guard(top, "weights_" + id);
-      out.file(rel, "// " + n.op + " '" + n.name + "': constants, generated by nanogate\n#ifndef " + guard +
-                        "\n#define " + guard + "\n\n#include \"defines.h\"\n\n" + weights.str() + "\n#endif\n");
-      weight_headers.push_back("weights/" + id + ".h");
-    }
-    params.line("constexpr int " + id + "_reuse_factor = " + std::to_string(n.op == "Dense" && strategy == "Resource" ? reuse : 1) +
-                ";  // " + n.op + ", strategy " + (n.op == "Dense" ? strategy : std::string("Latency")));
-
-    hls::ArrayArg stored = oarg;
-    stored.var = ovar;
-    arrays[ot] = stored;
-    if (!is_out) {
-      top_body.line(oarg.ctype + " " + ovar + "[" + std::to_string(oarg.size) + "];");
-      top_body.pragma("ARRAY_PARTITION variable=" + ovar + " complete dim=0");
-    }
-    std::string call = id + "(";
-    for (auto& a : call_args) call += a + ", ";
-    top_body.line(call + ovar + ");");
-  }
-  for (auto& t : g.outputs) {
-    auto it = arrays.find(t);
-    if (it == arrays.end()) throw Error(src, "graph output '" + t + "' is not computed by the firmware");
-    out_ports.push_back({t, it->second.var, it->second.ctype, it->second.type, it->second.size});
-  }
+  hls::NameSet names;
+  if (names.taken(top)) throw Error(src, "HLS top name '" + top + "' is reserved");
+  names.take(top);
+  hls::LayerFunctions lf{o, src, top, names};
+  const hls::TopFunction tf = o.io_type == "io_stream" ? hls::stream_top(model, emu, lf) : hls::parallel_top(model, emu, lf);
+  const std::vector<hls::Port>& in_ports = tf.inputs;
+  const std::vector<hls::Port>& out_ports = tf.outputs;
+  const int ii = tf.ii;
   project.ii = ii;
+  project.notes = lf.notes;
+  std::vector<std::string> weight_headers;
+  for (auto& [rel, text] : lf.weight_files) {
+    out.file("firmware/" + rel, text);
+    weight_headers.push_back(rel);
+  }
 
   // ---- firmware/defines.h, parameters.h ----
   std::string dg = header_guard(top, "defines");
@@ -204,7 +84,7 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
                                      "// C++ compiler (C simulation), which does not know them.\n"
                                      "#ifdef __SYNTHESIS__\n#define NANOGATE_PRAGMA(...) _Pragma(#__VA_ARGS__)\n#else\n"
                                      "#define NANOGATE_PRAGMA(...)\n#endif\n\n" +
-                                     defines.str() + "\n#endif\n");
+                                     lf.defines.str() + "\n#endif\n");
   hls::CppWriter pw;
   pw.comment("Sizes and per-layer parameters of '" + top + "', generated by nanogate.");
   pw.line("#ifndef " + header_guard(top, "parameters"));
@@ -213,24 +93,20 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
   for (auto& p : in_ports) pw.line("constexpr int " + p.var + "_size = " + std::to_string(p.size) + ";  // input, " + p.type.str());
   for (auto& p : out_ports) pw.line("constexpr int " + p.var + "_size = " + std::to_string(p.size) + ";  // output, " + p.type.str());
   pw.line("constexpr int " + top + "_ii = " + std::to_string(ii) + ";  // initiation interval of the top function");
-  out.file("firmware/parameters.h", pw.str() + params.str() + "\n#endif\n");
+  out.file("firmware/parameters.h", pw.str() + lf.params.str() + "\n#endif\n");
 
-  // ---- firmware/<top>.h ----
-  std::string proto = "void " + top + "(";
-  for (auto& p : in_ports) proto += "const " + p.ctype + " " + p.var + "[" + std::to_string(p.size) + "], ";
-  for (size_t k = 0; k < out_ports.size(); ++k)
-    proto += out_ports[k].ctype + " " + out_ports[k].var + "[" + std::to_string(out_ports[k].size) + "]" +
-             (k + 1 < out_ports.size() ? ", " : "");
-  proto += ")";
+  // ---- firmware/<top>.h, <top>.cpp ----
+  std::string includes;
+  for (auto& h : tf.includes) includes += "#include \"" + h + "\"\n";
   std::string tg = header_guard(top, "top");
   out.file("firmware/" + top + ".h", "// '" + top + "': the firmware of " + fs::path(src).filename().string() +
-                                         ", generated by nanogate.\n#ifndef " + tg + "\n#define " + tg +
-                                         "\n\n#include \"defines.h\"\n#include \"parameters.h\"\n\n" + proto + ";\n\n#endif\n");
-
-  // ---- firmware/<top>.cpp ----
+                                         ", generated by nanogate.\n#ifndef " + tg + "\n#define " + tg + "\n\n" +
+                                         includes + "#include \"defines.h\"\n#include \"parameters.h\"\n\n" +
+                                         tf.proto + ";\n\n#endif\n");
   hls::CppWriter f;
-  f.comment("'" + top + "': " + fs::path(src).filename().string() + " as Vitis HLS C++ (io_parallel), generated by nanogate.");
-  f.comment("One function per layer; each comment names the source node and its types.");
+  f.comment("'" + top + "': " + fs::path(src).filename().string() + " as Vitis HLS C++ (" + o.io_type +
+            "), generated by nanogate.");
+  for (auto& line : tf.summary) f.comment(line);
   f.comment("Semantics: nanogate's layer emulator, bit for bit (csim: nanogate csim DIR).");
   f.line("#include <algorithm>");
   f.line("#include <cmath>");
@@ -238,22 +114,7 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
   f.line("#include \"" + top + ".h\"");
   for (auto& h : weight_headers) f.line("#include \"" + h + "\"");
   f.line("");
-  std::string fn = functions.str();
-  std::string text = f.str() + fn;
-  hls::CppWriter t;
-  t.comment("The top function: firmware input ports in, graph outputs out; II = " + std::to_string(ii) + ".");
-  t.open(proto);
-  std::string ports;
-  for (auto& p : in_ports) ports += (ports.empty() ? "" : ",") + p.var;
-  for (auto& p : out_ports) ports += (ports.empty() ? "" : ",") + p.var;
-  for (auto& p : in_ports) t.pragma("ARRAY_RESHAPE variable=" + p.var + " complete dim=0");
-  for (auto& p : out_ports) t.pragma("ARRAY_PARTITION variable=" + p.var + " complete dim=0");
-  t.pragma("INTERFACE mode=ap_vld port=" + ports);
-  t.pragma("PIPELINE II=" + std::to_string(ii));
-  std::istringstream tb(top_body.str());
-  for (std::string line; std::getline(tb, line);) t.line(line);
-  t.close();
-  out.file("firmware/" + top + ".cpp", text + t.str());
+  out.file("firmware/" + top + ".cpp", f.str() + lf.functions.str() + tf.definition);
 
   // ---- testbench, tb_data, build script ----
   out.file(top + "_test.cpp", hls::testbench_cpp(top, in_ports, out_ports));
@@ -289,6 +150,7 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
   j["ii"] = ii;
   for (auto& p : in_ports) j["inputs"].push_back({{"tensor", p.tensor}, {"type", p.type.str()}, {"size", p.size}});
   for (auto& p : out_ports) j["outputs"].push_back({{"tensor", p.tensor}, {"type", p.type.str()}, {"size", p.size}});
+  for (auto& [k, v] : tf.report.items()) j[k] = v;
   j["notes"] = project.notes;
   out.file("nanogate_project.json", j.dump(2) + "\n");
   return project;

@@ -23,6 +23,14 @@ std::string testbench_cpp(const std::string& top, const std::vector<Port>& input
   w.line("");
   w.line("#include \"" + top + ".h\"");
   w.line("");
+  for (auto* ports : {&inputs, &outputs})
+    for (auto& p : *ports)
+      if (p.lanes) {
+        std::vector<std::string> v;
+        for (int64_t e : p.order) v.push_back(std::to_string(e));
+        w.comment("'" + p.tensor + "': the tensor element in each stream slot (token * " + std::to_string(p.lanes) + " + lane)");
+        w.const_array("int", p.var + "_order", v);
+      }
   w.open("int main(int argc, char** argv)");
   w.line("const bool defaults = argc < 3;");
   w.line("const std::string in_path = defaults ? \"tb_data/tb_input_codes.txt\" : argv[1];");
@@ -55,10 +63,34 @@ std::string testbench_cpp(const std::string& top, const std::vector<Port>& input
            ">(code);");
     w.close();
   }
+  // io_stream ports: the elements in the order of their stream slots (Port::order)
+  auto arg = [](const Port& p) { return p.lanes ? p.var + "_stream" : p.var; };
+  for (auto& p : inputs)
+    if (p.lanes) {
+      w.line("hls::stream<" + p.pixel_t + "> " + arg(p) + ";");
+      w.open_for("", "q", p.size / p.lanes);
+      w.line(p.pixel_t + " t;");
+      w.open_for("", "l", p.lanes);
+      w.line("t.data[l] = " + at(p.var, at(p.var + "_order", "q * " + std::to_string(p.lanes) + " + l")) + ";");
+      w.close();
+      w.line(arg(p) + ".write(t);");
+      w.close();
+    }
+  for (auto& p : outputs)
+    if (p.lanes) w.line("hls::stream<" + p.pixel_t + "> " + arg(p) + ";");
   std::string call = top + "(";
-  for (auto& p : inputs) call += p.var + ", ";
-  for (size_t k = 0; k < outputs.size(); ++k) call += outputs[k].var + (k + 1 < outputs.size() ? ", " : "");
+  for (auto& p : inputs) call += arg(p) + ", ";
+  for (size_t k = 0; k < outputs.size(); ++k) call += arg(outputs[k]) + (k + 1 < outputs.size() ? ", " : "");
   w.line(call + ");");
+  for (auto& p : outputs)
+    if (p.lanes) {
+      w.open_for("", "q", p.size / p.lanes);
+      w.line("const " + p.pixel_t + " t = " + arg(p) + ".read();");
+      w.open_for("", "l", p.lanes);
+      w.line(at(p.var, at(p.var + "_order", "q * " + std::to_string(p.lanes) + " + l")) + " = t.data[l];");
+      w.close();
+      w.close();
+    }
   w.line("std::ostringstream result;");
   bool first = true;
   for (auto& p : outputs) {

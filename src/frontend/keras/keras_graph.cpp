@@ -63,6 +63,7 @@ std::string add_input(Builder& b, const Layer& l, const std::string& name) {
   if (b.g.has_tensor(name)) b.fail(l, "duplicate input name");
   b.g.tensors[name] = t;
   b.g.inputs.push_back(name);
+  b.g.channels_last = true;  // Keras' data_format default; its layers' own channels_first is relaid per layer
   return name;
 }
 
