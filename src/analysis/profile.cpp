@@ -262,8 +262,10 @@ std::vector<TensorProfile> profile_tensors(const Model& m, const double* x, int6
         int w = std::min(uns ? 63 : 64, width_for(a.rmin, a.rmax, !uns) + margin);
         p.suggested = Fixed{!uns, w, w - F, t.rounding, t.overflow};
         if (p.accum && a.exact_accum && *a.exact_accum != *p.accum) {
-          int fa = p.accum->frac_bits(), ia = std::min(64 - fa, w - F);
-          p.suggested_accum = Fixed{true, ia + fa, ia, p.accum->rounding, p.accum->overflow};
+          bool sa = p.accum->is_signed || !uns;  // an unsigned accumulator stays unsigned for unsigned results
+          int fa = p.accum->frac_bits(), ia = std::min((sa ? 64 : 63) - fa, w - F);
+          int wa = std::max(1, ia + fa);
+          p.suggested_accum = Fixed{sa, wa, wa - fa, p.accum->rounding, p.accum->overflow};
         }
       }
     }

@@ -13,9 +13,11 @@ namespace nanogate {
 
 namespace {
 
-/// Tensors whose type follows their inputs' (Move, ReduceMax): configured only
-/// when they overflowed.
-bool follows_inputs(const TensorProfile& t) { return t.op == "Move" || t.op == "ReduceMax"; }
+/// Tensors whose type follows their inputs' (a Move or ReduceMax whose type is
+/// its exact one, not a configured cast): configured only when they overflowed.
+bool follows_inputs(const TensorProfile& t) {
+  return (t.op == "Move" || t.op == "ReduceMax") && t.exact_known && t.type == t.exact_type;
+}
 
 /// totals.luts_est of the model's netlist (netlist_resources).
 int64_t luts_of(const Model& m) {
@@ -123,6 +125,11 @@ ProfileResult profile_model(const Model& model, const double* x, int64_t rows, c
   r.tensors = profiling::profile_tensors(model, x, rows, o.margin_int_bits);
   if (o.suggest) {
     r.suggested_config = suggested_config(model, r.tensors);
+    for (auto& t : r.tensors)
+      if (follows_inputs(t) && t.overflows == 0 && t.suggested) {
+        t.suggested.reset();
+        t.note = "follows its inputs";
+      }
     r.has_suggestion = true;
     r.effect = evaluate(model, r.suggested_config, r.tensors, x, rows, o.margin_int_bits, o.estimate_luts);
   }
