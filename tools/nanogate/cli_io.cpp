@@ -1,6 +1,7 @@
 // nanogate CLI — event tables and output files shared by the commands that run
 // the emulator (emulate, profile, rate): commands.hpp.
 #include <filesystem>
+#include <fstream>
 
 #include "commands.hpp"
 #include "nanogate/error.hpp"
@@ -26,6 +27,12 @@ Table read_events(const std::string& path, const Emulator& emu, const std::strin
                           std::to_string(emu.input_size()));
   if (x.rows < 1 && need_events) throw Error(path, "has no events");
   return x;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+  if (!f) throw Error(path, "cannot write this file");
 }
 
 }  // namespace nanogate::cli

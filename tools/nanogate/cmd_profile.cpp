@@ -1,7 +1,6 @@
 // nanogate profile MODEL --input EVENTS [--config CFG] [--weights W] [-o OUT.json]
 //                  [--suggest CFG_OUT] [--margin N] [--no-luts] [--force]
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "commands.hpp"
@@ -16,12 +15,6 @@ struct Opts {
   int margin = 1;
   bool no_luts = false, force = false, allow_inexact = false;
 };
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  if (!f) throw Error(path, "cannot write this file");
-}
 
 int run(const Opts& o) {
   const std::vector<std::pair<const std::string*, const char*>> sources = {

@@ -2,7 +2,6 @@
 //               [--bx-rate-mhz 40] [--score-output NAME] [-o OUT.json] [--csv OUT.csv]
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -20,12 +19,6 @@ struct Opts {
   CLI::Option *rate_opt = nullptr, *thr_opt = nullptr;
   bool force = false, allow_inexact = false;
 };
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  if (!f) throw Error(path, "cannot write this file");
-}
 
 int run(const Opts& o) {
   std::vector<std::pair<const std::string*, const char*>> sources = {

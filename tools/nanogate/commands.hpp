@@ -48,6 +48,9 @@ void check_output_file(const std::string& out, const std::vector<std::pair<const
 /// `path` (cli_io.cpp).
 Table read_events(const std::string& path, const Emulator& emu, const std::string& model, bool need_events = true);
 
+/// Writes `text` to `path`; throws nanogate::Error naming it when that fails (cli_io.cpp).
+void write_text(const std::string& path, const std::string& text);
+
 Command add_inspect(CLI::App& app);
 Command add_emulate(CLI::App& app);
 /// `nanogate synth DIR`: Yosys/nextpnr resource and timing report (cmd_synth.cpp).
