@@ -67,5 +67,7 @@ Command add_csim(CLI::App& app);
 Command add_profile(CLI::App& app);
 /// `nanogate rate MODEL --background BG`: trigger thresholds, rates and efficiencies (cmd_rate.cpp).
 Command add_rate(CLI::App& app);
+/// `nanogate report DIR`: a self-contained report.html with plots (cmd_report.cpp).
+Command add_report(CLI::App& app);
 
 }  // namespace nanogate::cli

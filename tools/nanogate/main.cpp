@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
                                                    nanogate::cli::add_synth(app),
                                                    nanogate::cli::add_csim(app), nanogate::cli::add_convert(app),
                                                    nanogate::cli::add_verify(app), nanogate::cli::add_profile(app),
-                                                   nanogate::cli::add_rate(app)};
+                                                   nanogate::cli::add_rate(app), nanogate::cli::add_report(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
