@@ -51,7 +51,8 @@ def project_plots(j):
 
 
 def profile_plot(j):
-    """The observed [min, max] of every tensor against its type's range (log2 |value| + 1, signed)."""
+    """The observed [min, max] of every tensor against its type's range and the
+    range of its exact (pre-cast) result, on a signed log2(|value| + 1) axis."""
     import math
 
     def s(v):
@@ -63,9 +64,12 @@ def profile_plot(j):
         ax.plot([s(t["range"][0]), s(t["range"][1])], [k, k], color="#cccccc", lw=8, solid_capstyle="butt")
         color = "#cc3311" if t["overflows"] else "#4477aa"
         ax.plot([s(t["observed"]["min"]), s(t["observed"]["max"])], [k, k], color=color, lw=4)
+        e = t.get("exact")
+        if e and e.get("min") is not None and not t["by_model"]:
+            ax.plot([s(e["min"]), s(e["max"])], [k + 0.3, k + 0.3], color="black", lw=1)
     ax.set_yticks(range(len(ts)), [t["tensor"] for t in ts], fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("sign(v) log2(|v| + 1): grey = type range, bar = observed (red: overflows)")
+    ax.set_xlabel("sign(v) log2(|v| + 1): grey = type range, bar = observed (red: overflows), line = exact result")
     ax.set_title("precision profile")
     return _png(fig)
 

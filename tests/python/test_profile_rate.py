@@ -171,3 +171,14 @@ def test_bad_inputs_are_one_line_errors(axol1tl, tmp_path):
     x = tmp_path / "x.npy"
     np.save(x, gaussian(10, 1.0))
     assert_one_line_error(run_cli("profile", JET, "--input", x, "--margin", -1, check=False), JET, "margin")
+
+
+def test_python_profile_equals_cli(tmp_path):
+    nanogate = pytest.importorskip("nanogate")
+    x = gaussian(500, 4.0, seed=3)
+    d = nanogate.convert(str(JET)).profile(x, estimate_luts=False)
+    p, _ = profile(tmp_path, JET, x, "--no-luts")
+    assert [t["overflows"] for t in d["tensors"]] == [t["overflows"] for t in p["tensors"]]
+    assert d["total_overflows"] > 0 and d["effect"]["overflows"] == 0
+    again = nanogate.convert(str(JET), config=d["suggested_config"]).profile(x, suggest=False)
+    assert again["total_overflows"] == 0

@@ -43,7 +43,10 @@ std::map<std::string, std::string> make_plots(const Opts& o, std::string& note) 
   if (r.ok() && f) {
     std::stringstream ss;
     ss << f.rdbuf();
-    for (auto& [k, v] : nlohmann::json::parse(ss.str()).items()) plots[k] = v.get<std::string>();
+    const nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+    if (j.is_object())
+      for (auto& [k, v] : j.items())
+        if (v.is_string()) plots[k] = v.get<std::string>();
     fs::remove(log, ec);
   } else {
     note = "no plots: " + py + " -m nanogate.plots failed (" + log.string() + "); " + how;
