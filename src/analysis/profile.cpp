@@ -185,7 +185,13 @@ std::vector<TensorProfile> profile_tensors(const Model& m, const double* x, int6
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
     for (auto& o : n.outputs) add(o, n.name, n.op, model_quantizer(n.op));
-    if (!model_quantizer(n.op)) twins.push_back(make_twin(m, k));
+    if (!model_quantizer(n.op)) {
+      try {
+        twins.push_back(make_twin(m, k));
+      } catch (const Error& e) {  // e.g. an exact type over 64 bits: the counts stay unknown, said so
+        for (auto& o : n.outputs) accs[acc_of[o]].p.note = std::string("no exact twin: ") + e.reason();
+      }
+    }
     if (has_accum(n.op) && n.precision.accum) accs[acc_of[n.outputs[0]]].p.accum = *n.precision.accum;
   }
   const int64_t chunk = chunk_rows(g);
@@ -269,8 +275,8 @@ std::vector<TensorProfile> profile_tensors(const Model& m, const double* x, int6
         }
       }
     }
-    if (!a.any_exact) p.note = p.op == "Threshold" || p.op == "InputQuant" || p.op == "BipolarQuant"
-                                   ? "model quantizer" : "no exact reference";
+    if (!a.any_exact && p.note.empty())
+      p.note = p.op == "Threshold" || p.op == "InputQuant" || p.op == "BipolarQuant" ? "model quantizer" : "no exact reference";
     if (p.by_model && p.note.empty()) p.note = "model quantizer";
     out.push_back(p);
   }

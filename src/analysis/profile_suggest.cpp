@@ -58,8 +58,40 @@ Model settle(const Model& m, Config& sc, std::vector<TensorProfile>& tensors, co
   }
 }
 
+/// When the original has no overflow, the suggestion must not change one
+/// output bit; configuring a layer of a float-scaled QONNX chain would
+/// (absorb_scales leaves configured layers to their configured types). Keeps,
+/// one LayerName entry at a time, those that leave every output code as
+/// `raw0` has it; drops the others from `sc` with a note on their tensors.
+Model keep_bit_exact(const Model& m, Config& sc, std::vector<TensorProfile>& tensors, const double* x, int64_t rows,
+                     const std::vector<int64_t>& raw0) {
+  Config base = m.config;
+  for (auto& [name, entry] : sc.by_name) {
+    Config trial = base;
+    trial.by_name[name] = entry;
+    bool same = false;
+    try {
+      Model t = compile_graph(m.reference, trial);
+      same = Emulator(t).run(x, rows).raw == raw0;
+    } catch (const Error&) {
+    }
+    if (same) {
+      base = std::move(trial);
+      continue;
+    }
+    for (auto& t : tensors)
+      if (t.node == name) {
+        t.suggested.reset();
+        t.suggested_accum.reset();
+        t.note = "not suggested: configuring it changes the model's exact form";
+      }
+  }
+  sc = std::move(base);
+  return compile_graph(m.reference, sc);
+}
+
 SuggestionEffect evaluate(const Model& m, Config& sc, std::vector<TensorProfile>& tensors, const double* x,
-                          int64_t rows, int margin, bool luts) {
+                          int64_t rows, int margin, bool luts, bool original_clean) {
   SuggestionEffect e;
   Model ms;
   try {
@@ -71,6 +103,10 @@ SuggestionEffect evaluate(const Model& m, Config& sc, std::vector<TensorProfile>
   EmulatorResult rf = Emulator(m, true).run(x, rows);
   EmulatorResult r0 = Emulator(m).run(x, rows);
   EmulatorResult r1 = Emulator(ms).run(x, rows);
+  if (original_clean && e.overflows == 0 && r1.raw != r0.raw) {
+    ms = keep_bit_exact(m, sc, tensors, x, rows, r0.raw);
+    r1 = Emulator(ms).run(x, rows);
+  }
   e.max_dev_original = max_dev(r0.values, rf.values);
   e.max_dev_suggested = max_dev(r1.values, rf.values);
   for (int64_t r = 0; r < rows; ++r) {
@@ -131,7 +167,8 @@ ProfileResult profile_model(const Model& model, const double* x, int64_t rows, c
         t.note = "follows its inputs";
       }
     r.has_suggestion = true;
-    r.effect = evaluate(model, r.suggested_config, r.tensors, x, rows, o.margin_int_bits, o.estimate_luts);
+    r.effect = evaluate(model, r.suggested_config, r.tensors, x, rows, o.margin_int_bits, o.estimate_luts,
+                        r.total_overflows() == 0);
   }
   return r;
 }
