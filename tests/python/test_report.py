@@ -53,3 +53,23 @@ def test_report_plots_are_embedded_pngs(folder):
     for b in imgs:
         px = mpimg.imread(io.BytesIO(base64.b64decode(b)), format="png")
         assert px.shape[0] > 100 and px.shape[1] > 200 and px[..., :3].std() > 0.05  # not blank
+
+
+def test_report_renders_in_headless_chromium(folder, tmp_path):
+    """Debian's chromium renders the page with its plots (skipped where it is not installed)."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("matplotlib")
+    import matplotlib.image as mpimg
+
+    run_cli("report", folder, "--python", sys.executable)
+    shot = tmp_path / "shot.png"
+    subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1200,4000",
+                    f"--screenshot={shot}", (folder / "report.html").as_uri()], check=True, timeout=120,
+                   capture_output=True)
+    px = mpimg.imread(shot)
+    assert px.shape[0] >= 1000 and px[..., :3].std() > 0.05
