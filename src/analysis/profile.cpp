@@ -80,6 +80,9 @@ void observe(Acc& a, int64_t o) {
   a.p.min_code = std::min(a.p.min_code, o);
   a.p.max_code = std::max(a.p.max_code, o);
   a.or_bits |= uint64_t(o);  // two's complement keeps |o|'s trailing zeros
+  if (a.p.msb_histogram.empty()) a.p.msb_histogram.assign(65, 0);
+  uint64_t mag = o < 0 ? uint64_t(-(o + 1)) + 1 : uint64_t(o);
+  ++a.p.msb_histogram[size_t(64 - std::countl_zero(mag))];
   a.any = true;
   ++a.p.values;
 }

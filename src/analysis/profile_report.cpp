@@ -37,7 +37,8 @@ nlohmann::ordered_json profile_json(const ProfileResult& r) {
       {"rounded", "elements whose exact result is not a multiple of the type's LSB"},
       {"inner", "elements whose firmware code differs from the cast of the exact result (intermediate casts)"},
       {"clipped", "model quantizers only: inputs their intended saturation clipped (never an overflow)"},
-      {"values", "fixed-point values code*lsb, before host-side dequantization"}};
+      {"values", "fixed-point values code*lsb, before host-side dequantization"},
+      {"msb_histogram", "observed codes by the bits their magnitude needs: entry b counts |code| in [2^(b-1), 2^b)"}};
   ojson ts = ojson::array();
   for (auto& t : r.tensors) {
     ojson e;
@@ -59,6 +60,11 @@ nlohmann::ordered_json profile_json(const ProfileResult& r) {
     e["rounded"] = t.rounded;
     e["inner"] = t.inner;
     e["clipped"] = t.clipped;
+    {
+      size_t n = t.msb_histogram.size();
+      while (n > 0 && t.msb_histogram[n - 1] == 0) --n;  // trailing empty bins left out
+      e["msb_histogram"] = std::vector<int64_t>(t.msb_histogram.begin(), t.msb_histogram.begin() + long(n));
+    }
     e["unused_int_bits"] = t.unused_int_bits;
     e["unused_frac_bits"] = t.unused_frac_bits;
     e["accum"] = type_json(t.accum);

@@ -90,6 +90,12 @@ def test_profile_qonnx_has_no_overflow(tmp_path):
     assert p["total_overflows"] == 0
     casts = [r for r in p["tensors"] if r["op"] == "Cast"]
     assert casts and all(r["by_model"] and r["overflows"] == 0 for r in casts)
+    x = emulate(QJET, gaussian(2000, 1.0), tmp_path, tensors=["Add_0_out0"])
+    mag = np.abs(np.round(x * 2 ** 15).astype(np.int64))  # fixed<24,9>: 15 fractional bits
+    rec = next(r for r in p["tensors"] if r["tensor"] == "Add_0_out0")
+    assert rec["type"] == "fixed<24,9>"
+    hist = np.bincount(np.frexp(mag.ravel().astype(np.float64))[1])  # the exponent is the bit length (0 for 0)
+    assert rec["msb_histogram"] == hist.tolist() and sum(rec["msb_histogram"]) == rec["values"]
     assert p["effect"]["overflows"] == 0
 
 

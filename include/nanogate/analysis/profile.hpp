@@ -62,6 +62,9 @@ struct TensorProfile {
   int64_t rounded = 0;    ///< exact values not on the LSB grid
   int64_t inner = 0;      ///< codes that differ from the cast of the exact value (intermediate casts)
   int64_t clipped = 0;    ///< by_model only: inputs the model's quantizer clipped (its intended saturation)
+  /// The distribution: msb_histogram[b] = observed codes whose magnitude
+  /// needs b bits (|code| < 2^b, b = 0 for code 0; b = 0..64).
+  std::vector<int64_t> msb_histogram;
   int unused_int_bits = 0;   ///< MSBs no observed code needed (0..width)
   int unused_frac_bits = 0;  ///< LSBs (below the binary point) zero in every observed code
   std::optional<Fixed> suggested;        ///< suggested result type (configurable tensors with exact values)
