@@ -78,6 +78,12 @@ Config load_config(const std::string& path);
 /// Parses a configuration from JSON text (YAML is converted to the same tree).
 Config parse_config(const std::string& text, const std::string& source, bool yaml = false);
 
+/// The configuration as JSON text in the format load_config reads
+/// (src/core/config_write.cpp): Model (its roles, or the default precision),
+/// LayerType, LayerName, Part, ClockPeriod, IOType, and KerasJson/KerasH5/
+/// ProjectName when set; parse_config of the text gives an equal Config.
+std::string config_to_json_text(const Config& c);
+
 /// The layer types LayerType may name.
 const std::vector<std::string>& config_layer_types();
 

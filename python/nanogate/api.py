@@ -216,6 +216,18 @@ class Firmware:
         name → (events, size) array."""
         return self._m.trace(self._events(x, float_mode), float_mode, list(names or []))
 
+    def profile(self, x, margin=1, suggest=True, estimate_luts=True):
+        """Precision profile on the events x (events, ...), as `nanogate profile`:
+        a dict with "tensors" (one record per tensor: type, range, lsb, observed
+        min/max values and codes, overflows, rounded, inner, clipped, unused
+        integer/fractional bits, suggested types), "total_overflows",
+        "suggested_config" (a config dict with the suggested types, usable as
+        convert(..., config=)) and "effect" (overflows of the suggested model,
+        max |output - float| before/after, estimated LUTs or None).
+        margin: integer bits added to the observed need (>= 0). Raises
+        NanogateError for an input outside the input type's range."""
+        return json.loads(self._m.profile(self._events(x), int(margin), bool(suggest), bool(estimate_luts)))
+
     def firmware_inputs(self):
         """The firmware input ports: tensor, type, size, raw code range."""
         return self._m.firmware_inputs()

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "nanogate/analysis/profile.hpp"
 #include "nanogate/frontend/keras.hpp"
 #include "nanogate/backend/hls.hpp"
 #include "nanogate/backend/verilog_project.hpp"
@@ -195,7 +196,23 @@ NB_MODULE(_nanogate, m) {
             return result_dict(r);
           },
           "x"_a, "float_mode"_a = false, "names"_a = std::vector<std::string>{},
-          "Every tensor's values (or only `names`) as a dict of events × size arrays.");
+          "Every tensor's values (or only `names`) as a dict of events × size arrays.")
+      .def(
+          "profile",
+          [](PyModel& p, InArray x, int margin, bool suggest, bool estimate_luts) {
+            nanogate::ProfileOptions o;
+            o.margin_int_bits = margin;
+            o.suggest = suggest;
+            o.estimate_luts = estimate_luts;
+            nanogate::ProfileResult r;
+            {
+              nb::gil_scoped_release release;
+              r = nanogate::profile_model(p.model, x.data(), int64_t(x.shape(0)), o);
+            }
+            return nanogate::profile_json(r).dump();
+          },
+          "x"_a, "margin"_a = 1, "suggest"_a = true, "estimate_luts"_a = true,
+          "nanogate profile on x (events × input_size): the JSON text of profile_json.");
 
   m.def(
       "write_verilog",

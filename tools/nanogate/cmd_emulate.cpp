@@ -21,26 +21,14 @@ struct Opts {
 };
 
 int run(const Opts& o) {
-  namespace fs = std::filesystem;
-  if (fs::exists(o.out)) {
-    std::error_code ec;
-    const std::pair<const std::string*, const char*> sources[] = {
-        {&o.in, "input"}, {&o.model, "model"}, {&o.config, "configuration"}, {&o.weights, "weights"}};
-    for (auto [path, what] : sources)
-      if (!path->empty() && fs::equivalent(o.out, *path, ec))
-        throw Error(o.out, std::string("is also this command's ") + what +
-                               " file; nanogate never writes over its inputs (choose another --output)");
-    if (!o.force) throw Error(o.out, "output file exists; pass --force to overwrite it");
-  }
+  check_output_file(o.out, {{&o.in, "input"}, {&o.model, "model"}, {&o.config, "configuration"}, {&o.weights, "weights"}},
+                    o.force);
   if (o.raw && o.float_mode) throw Error(o.out, "--raw needs fixed-point mode (drop --float)");
   std::vector<std::string> warnings;
   Model m = o.float_mode ? load_model(o.model, o.config, o.weights)
                          : load_exact_model(o.model, o.config, o.weights, o.allow_inexact, warnings);
-  Table x = read_table(o.in);
   Emulator emu(m, o.float_mode);
-  if (x.cols != emu.input_size())
-    throw Error(o.in, "has " + std::to_string(x.cols) + " values per event but the model '" + o.model + "' takes " +
-                          std::to_string(emu.input_size()));
+  Table x = read_events(o.in, emu, o.model, false);
   auto t0 = std::chrono::steady_clock::now();
   EmulatorResult r = emu.run(x.data.data(), x.rows, !o.tensors.empty(), o.tensors);
   double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   std::vector<nanogate::cli::Command> commands = {nanogate::cli::add_inspect(app), nanogate::cli::add_emulate(app),
                                                    nanogate::cli::add_synth(app),
                                                    nanogate::cli::add_csim(app), nanogate::cli::add_convert(app),
-                                                   nanogate::cli::add_verify(app)};
+                                                   nanogate::cli::add_verify(app), nanogate::cli::add_profile(app),
+                                                   nanogate::cli::add_rate(app), nanogate::cli::add_report(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
