@@ -80,3 +80,16 @@ def test_mlp_streams_one_token_per_event(tmp_path):
     out, proj = stream_csim(tmp_path, MODELS / "jet" / "qkeras_jettagging.onnx")
     assert "bit-exact" in out and "differ" not in out, out
     assert proj["stream"]["fifos"][0]["tokens"] == 1 and proj["stream"]["fifos"][0]["lanes"] == 16
+
+
+def test_python_api_takes_iotype_from_the_config(tmp_path):
+    """nanogate.convert(..., config={"IOType": "io_stream"}, backend="vitis"): the project streams (hls4ml's
+    config key) and Firmware.csim is bit-exact."""
+    import nanogate
+
+    fw = nanogate.convert(str(CICADA), config={"IOType": "io_stream"}, backend="vitis", output_dir=tmp_path / "hls")
+    fw.write()
+    proj = json.loads((tmp_path / "hls" / "nanogate_project.json").read_text())
+    assert proj["io_type"] == "io_stream" and "hls::stream" in (tmp_path / "hls" / "firmware" / "myproject.h").read_text()
+    r = fw.csim(300)
+    assert r["bit_exact"] and r["exact"] == 300
