@@ -492,6 +492,12 @@ std::string hex_digits(i128 v, int width) {
   return s;
 }
 
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string s;
+  for (size_t k = 0; k < parts.size(); ++k) s += (k ? sep : "") + parts[k];
+  return s;
+}
+
 std::string comment_text(const std::string& s) {
   std::string r;
   for (char c : s) r += (c == '\n' || c == '\r') ? ' ' : c;

@@ -128,6 +128,9 @@ class Dialect {
 /// 128 bits); bits above `width` in the top digit are 0.
 std::string hex_digits(i128 v, int width);
 
+/// The parts joined by `sep` ("a, b, c").
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
+
 /// One line of comment text (no newlines, no block-comment terminators).
 std::string comment_text(const std::string& s);
 

@@ -53,9 +53,7 @@ class VerilogDialect final : public rtl_detail::Dialect {
   std::string bit_xor(const std::string& a, const std::string& b) const override { return "(" + a + " ^ " + b + ")"; }
   std::string or_reduce(const std::string& vec) const override { return "(|" + vec + ")"; }
   std::string cat(const std::vector<std::string>& parts) const override {
-    std::string s = "{";
-    for (size_t k = 0; k < parts.size(); ++k) s += (k ? ", " : "") + parts[k];
-    return s + "}";
+    return "{" + rtl_detail::join(parts, ", ") + "}";
   }
   std::string extend(const std::string& vec, int width, int to, bool, const std::string& fill) const override {
     return "{{" + std::to_string(to - width) + "{" + fill + "}}, " + vec + "}";
@@ -93,9 +91,7 @@ class VerilogDialect final : public rtl_detail::Dialect {
   }
   void wire_bit(const std::string& name, const std::string& bit_expr) override { wire(name, 1, false, bit_expr, false); }
   void registers(const std::vector<std::string>& names, int width, bool sgn) override {
-    out_ << "  reg " << (sgn ? "signed " : "") << range(width);
-    for (size_t k = 0; k < names.size(); ++k) out_ << (k ? ", " : " ") << names[k];
-    out_ << ";\n";
+    out_ << "  reg " << (sgn ? "signed " : "") << range(width) << " " << rtl_detail::join(names, ", ") << ";\n";
   }
   void reg_assign(const std::string& dst, const std::string& src) override {
     regs_ << "    " << dst << " <= " << src << ";\n";

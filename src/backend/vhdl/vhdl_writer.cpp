@@ -51,9 +51,7 @@ class VhdlDialect final : public rtl_detail::Dialect {
   std::string bit_xor(const std::string& a, const std::string& b) const override { return "(" + a + " xor " + b + ")"; }
   std::string or_reduce(const std::string& vec) const override { return "(or " + vec + ")"; }
   std::string cat(const std::vector<std::string>& parts) const override {
-    std::string s = "(";
-    for (size_t k = 0; k < parts.size(); ++k) s += (k ? " & " : "") + parts[k];
-    return s + ")";
+    return "(" + rtl_detail::join(parts, " & ") + ")";
   }
   std::string extend(const std::string& vec, int, int to, bool sgn, const std::string&) const override {
     return sgn ? "unsigned(resize(signed(" + vec + "), " + std::to_string(to) + "))"
@@ -104,9 +102,7 @@ class VhdlDialect final : public rtl_detail::Dialect {
     body_ << "  " << name << "(0) <= " << bit_expr << ";\n";
   }
   void registers(const std::vector<std::string>& names, int width, bool) override {
-    decls_ << "  signal ";
-    for (size_t k = 0; k < names.size(); ++k) decls_ << (k ? ", " : "") << names[k];
-    decls_ << " : unsigned" << range(width) << " := (others => '0');\n";
+    decls_ << "  signal " << rtl_detail::join(names, ", ") << " : unsigned" << range(width) << " := (others => '0');\n";
   }
   void reg_assign(const std::string& dst, const std::string& src) override {
     regs_ << "      " << dst << " <= " << src << ";\n";
