@@ -141,3 +141,4 @@ def test_verify_names_a_broken_design(tmp_path):
     (out / "ng_digits_qmlp.vhd").write_text("entity broken is\n")
     p = run_cli("verify", out, "--vectors", 10, check=False)
     assert p.returncode == 1 and p.stderr.startswith("nanogate: error: ") and "GHDL" in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "ng_digits_qmlp.vhd:" in p.stderr, p.stderr

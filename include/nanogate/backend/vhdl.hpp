@@ -69,9 +69,9 @@ void write_vhdl_files(const std::string& dir, const Netlist& n, const VhdlOption
 /// Simulates rows × Σ input port sizes raw codes (ports concatenated,
 /// row-major) with GHDL (sim_ghdl.sh in `dir`) and returns rows × Σ output
 /// port sizes raw codes (sign-extended per the port type). Files go to
-/// dir/sim_in.txt, dir/sim_out.txt and dir/sim.log. Throws nanogate::Error with
-/// the log's tail when analysis or simulation fails, or when the output is
-/// malformed.
+/// dir/sim_in.txt, dir/sim_out.txt and dir/sim.log. Throws nanogate::Error
+/// (one line: GHDL's first message and the log's path) when analysis or
+/// simulation fails, or when the output is malformed.
 std::vector<int64_t> run_ghdl_sim(const std::string& dir, const Netlist& n, const VhdlOptions& options,
                                   const std::vector<int64_t>& raw, int64_t rows);
 

@@ -151,9 +151,15 @@ std::vector<int64_t> run_ghdl_sim(const std::string& dir, const Netlist& n, cons
   const fs::path script = fs::path(dir) / "sim_ghdl.sh";
   const int rc = rtl_detail::run_shell("sh " + rtl_detail::sh_quote(script.string()) + " > " +
                                        rtl_detail::sh_quote(log.string()) + " 2>&1");
-  if (rc != 0)
+  if (rc != 0) {  // one line: GHDL's first message ("file:line:col: reason"), then where the whole log is
+    std::ifstream lf(log);
+    std::string first;
+    while (std::getline(lf, first) && first.find_first_not_of(" \t\r") == std::string::npos) {
+    }
+    if (first.size() > 300) first = first.substr(0, 300) + "...";
     throw Error(script.string(), "GHDL analysis or simulation of " + o.top + " failed (exit " + std::to_string(rc) +
-                                     "); see " + log.string() + ":\n" + rtl_detail::read_tail(log, 2000));
+                                     "): " + first + " (whole log: " + log.string() + ")");
+  }
   std::ifstream f(out);
   std::vector<int64_t> y(size_t(rows * n_out));
   std::string line, tok;
