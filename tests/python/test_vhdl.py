@@ -54,6 +54,11 @@ def test_default_model(tmp_path):
     convert_verify(DIGITS, tmp_path / "digits", "--clock-period", 5)
 
 
+def test_registered_ports_without_valid(tmp_path):
+    rep = convert_verify(DIGITS, tmp_path / "digits", "--clock-period", 0, "--register-ports", "--no-valid", vectors=100)
+    assert rep["latency"]["cycles"] == 2 and not rep["options"]["valid"]
+
+
 def test_qkeras_jettagging(tmp_path):
     convert_verify(MODELS / "jet" / "qkeras_jettagging.onnx", tmp_path / "jet")
 
