@@ -3,6 +3,8 @@
 // nanogate::quantize for every rounding/overflow mode of Quantize (exhaustive
 // on small widths) and an independent reference evaluator for the other ops;
 // pipelining meets the period in the delay model; a corrupted constant is caught.
+// The VHDL printed from the same netlists (backend/vhdl.hpp) analyses clean
+// under GHDL (-Werror) and simulates bit-exact on the same references.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 
 #include "nanogate/backend/pipeline.hpp"
 #include "nanogate/backend/verilog.hpp"
+#include "nanogate/backend/vhdl.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/netlist/demand.hpp"
 #include "nanogate/netlist/netlist_emulator.hpp"
@@ -26,6 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 
 bool have_verilator() { return std::system("verilator --version > /dev/null 2>&1") == 0; }
+bool have_ghdl() { return std::system("ghdl --version > /dev/null 2>&1") == 0; }
 
 fs::path scratch(const std::string& name) {
   fs::path d = fs::temp_directory_path() / ("nanogate_test_verilog_" + std::to_string(::getpid())) / name;
@@ -180,18 +184,28 @@ std::vector<int64_t> random_codes(const Netlist& n, int64_t rows, uint64_t seed)
   return x;
 }
 
-/// Builds the RTL of n in a scratch folder, lints it, simulates `x` and
-/// compares every output with the reference evaluator and NetlistEmulator.
+/// Builds the RTL of n in a scratch folder (Verilog, or VHDL when `vhdl`),
+/// lints it (verilator -Wall; GHDL analysis with -Werror), simulates `x`
+/// (Verilator; GHDL) and compares every output with the reference evaluator
+/// and NetlistEmulator.
 void expect_rtl_exact(const Netlist& n, const std::string& name, const std::vector<int64_t>& x, int64_t rows,
-                      bool valid = true) {
+                      bool valid = true, bool vhdl = false) {
   VerilogOptions o;
   o.top = "ng_" + name;
   o.valid = valid;
-  const fs::path dir = scratch(name);
-  write_rtl_files(dir.string(), n, o);
-  EXPECT_EQ(lint(dir, o.top), "") << "lint of " << (dir / (o.top + ".v"));
-  build_verilator_sim(dir.string(), o);
-  const std::vector<int64_t> y = run_verilator_sim(dir.string(), n, o, x, rows);
+  const fs::path dir = scratch(name + (vhdl ? "_vhdl" : ""));
+  std::vector<int64_t> y;
+  if (vhdl) {
+    write_vhdl_files(dir.string(), n, o);
+    EXPECT_EQ(shell("sh " + (dir / "sim_ghdl.sh").string() + " lint"), std::make_pair(std::string(), 0))
+        << "GHDL analysis of " << (dir / (o.top + ".vhd"));
+    y = run_ghdl_sim(dir.string(), n, o, x, rows);
+  } else {
+    write_rtl_files(dir.string(), n, o);
+    EXPECT_EQ(lint(dir, o.top), "") << "lint of " << (dir / (o.top + ".v"));
+    build_verilator_sim(dir.string(), o);
+    y = run_verilator_sim(dir.string(), n, o, x, rows);
+  }
   NetlistEmulator emu(n);
   const std::vector<int64_t> z = emu.run(x.data(), rows);
   ASSERT_EQ(y.size(), z.size());
@@ -331,6 +345,27 @@ TEST(VerilogWriter, EveryOpIsLintCleanAndBitExact) {
   int64_t rows = 0;
   const auto x = exhaustive_inputs(n, rows);  // 32 × 16 × 16 × 8 × 8
   expect_rtl_exact(n, "ops", x, rows);
+}
+
+TEST(VhdlWriter, QuantizeEveryModeAnalysesCleanAndIsBitExact) {
+  if (!have_ghdl()) GTEST_SKIP() << "ghdl not installed";
+  Netlist n = quantize_netlist();
+  int64_t rows = 0;
+  const auto x = exhaustive_inputs(n, rows);  // 64 × 32 codes
+  expect_rtl_exact(n, "quantize_modes", x, rows, false, true);
+}
+
+TEST(VhdlWriter, EveryOpAnalysesCleanAndIsBitExactPipelined) {
+  // Every op combinationally (valid_out = valid_in) and at 2+ cycles
+  // (registers, the valid shift register); random codes, as GHDL is slow.
+  if (!have_ghdl()) GTEST_SKIP() << "ghdl not installed";
+  for (double period : {0.0, 1.6}) {
+    Netlist n = ops_netlist();
+    const PipelineResult r = pipeline_netlist(n, unit_model(), period);
+    if (period > 0) EXPECT_GE(r.latency_cycles, 2);
+    const int64_t rows = 3000;
+    expect_rtl_exact(n, "ops_" + std::to_string(r.latency_cycles), random_codes(n, rows, 11), rows, true, true);
+  }
 }
 
 TEST(Demand, WrappingSumsAreImplementedAtTheBitsTheirConsumersRead) {

@@ -1,5 +1,6 @@
-// nanogate convert MODEL -o DIR [--backend verilog|vitis] [--config CFG] [--clock-period NS] [--force]
-//   verilog: [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid] [--register-ports]
+// nanogate convert MODEL -o DIR [--backend verilog|vhdl|vitis] [--config CFG] [--clock-period NS] [--force]
+//   verilog, vhdl: [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid] [--register-ports]
+//            (vhdl: the same pipelined netlist printed as VHDL-2008, see backend/vhdl.hpp)
 //   vitis:   [--strategy Latency|Resource|DA] [--reuse-factor R] [--top NAME] [--part PART]
 //            [--io-type io_parallel|io_stream] [--dc N]
 // The clock period, part and IO type come from the configuration file's
@@ -30,6 +31,7 @@ struct Opts {
 };
 
 int run_verilog(Opts& o, const Config& cfg) {
+  o.p.hdl = o.backend == "vhdl" ? Hdl::Vhdl : Hdl::Verilog;
   o.p.valid = !o.no_valid;
   if (o.period_opt->count() == 0 && cfg.clock_period_ns) o.p.clock_period_ns = *cfg.clock_period_ns;
   o.p.allow_inexact = o.allow_inexact;
@@ -81,21 +83,22 @@ int run_vitis(Opts& o, const Config& cfg) {
 int run(Opts& o) {
   Config cfg;
   if (!o.p.config_path.empty()) cfg = load_config(o.p.config_path);
-  if (o.backend == "verilog") return run_verilog(o, cfg);
+  if (o.backend == "verilog" || o.backend == "vhdl") return run_verilog(o, cfg);
   if (o.backend == "vitis") return run_vitis(o, cfg);
-  throw Error(o.p.model_path, "unknown backend '" + o.backend + "' (supported: verilog, vitis)");
+  throw Error(o.p.model_path, "unknown backend '" + o.backend + "' (supported: verilog, vhdl, vitis)");
 }
 }  // namespace
 
 Command add_convert(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("convert", "compile a model to firmware: Verilog RTL (+ Verilator harness, Yosys "
-                                            "script, report) or a Vitis HLS C++ project");
+                                            "script, report), VHDL-2008 RTL (+ GHDL testbench, report) or a Vitis "
+                                            "HLS C++ project");
   add_model_options(sub, o->p.model_path, o->p.weights_path);
   add_exactness_option(sub, o->allow_inexact);
   sub->add_option("--output,-o", o->dir, "output folder")->required();
-  sub->add_option("--backend", o->backend, "backend: verilog or vitis")
-      ->check(CLI::IsMember({"verilog", "vitis"}))
+  sub->add_option("--backend", o->backend, "backend: verilog, vhdl (the same circuit as VHDL-2008) or vitis")
+      ->check(CLI::IsMember({"verilog", "vhdl", "vitis"}))
       ->capture_default_str();
   sub->add_option("--config,-c", o->p.config_path, "precision configuration (.json/.yaml)");
   o->period_opt = sub->add_option("--clock-period", o->p.clock_period_ns, "target clock period in ns (0: combinational)")

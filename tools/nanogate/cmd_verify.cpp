@@ -1,6 +1,7 @@
 // nanogate verify DIR [--vectors N] [--input IN [--raw]] [--seed S]
 //
-// Builds the Verilator model of a `nanogate convert --backend verilog` folder,
+// Builds the Verilator model of a `nanogate convert --backend verilog` folder
+// (or analyses and runs the GHDL testbench of a `--backend vhdl` folder),
 // simulates N generated raw vectors (all-min, all-max, the two min/max
 // alternations, zero, then uniform random codes over each input's range) plus
 // the rows of IN, and compares every output bit with the netlist emulator and
@@ -22,8 +23,8 @@ Command add_verify(CLI::App& app) {
     VerifyOptions v;
   };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("verify", "simulate a converted design with Verilator and compare it bit for bit with the emulators");
-  sub->add_option("DIR", o->dir, "output folder of `nanogate convert --backend verilog`")->required();
+  auto* sub = app.add_subcommand("verify", "simulate a converted design (Verilator for Verilog, GHDL for VHDL) and compare it bit for bit with the emulators");
+  sub->add_option("DIR", o->dir, "output folder of `nanogate convert --backend verilog|vhdl`")->required();
   sub->add_option("--vectors,-n", o->v.vectors, "generated raw vectors (extremes, alternations, random)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

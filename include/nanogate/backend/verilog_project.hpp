@@ -1,12 +1,20 @@
-// nanogate — a Verilog output folder: what `nanogate convert --backend verilog`
-// writes and what `nanogate verify` checks.
+// nanogate — an RTL output folder: what `nanogate convert --backend verilog`
+// (or `--backend vhdl`) writes and what `nanogate verify` checks. Both
+// languages are printed from one pipelined netlist by one printer, so the
+// folder's report.json is the same but for the file names and "backend".
 //
 // Folder layout (all names relative to DIR):
+//   Verilog:
 //   <top>.v             the RTL (verilog.hpp)
 //   tb_<top>.cpp        the Verilator testbench, build_sim.sh its build script
 //   synth_<family>.ys   a Yosys script for the chosen family (report/synth.hpp)
+//   VHDL (vhdl.hpp):
+//   <top>_pkg.vhd, <top>.vhd   the package (I/O types) and the entity
+//   tb_<top>.vhd, sim_ghdl.sh  the GHDL testbench and its script
+//   Both:
 //   model/              copies of the model file and the configuration
-//   report.json         "generator": "nanogate", top, verilog, options, latency
+//   report.json         "generator": "nanogate", "backend" ("verilog" | "vhdl"),
+//                       top, verilog (or vhdl and package), options, latency
 //                       (cycles, ns), port bit layouts, per-layer adders /
 //                       estimated LUTs / adder depth, totals
 #pragma once
@@ -21,8 +29,15 @@
 
 namespace nanogate {
 
+/// The language of an RTL folder.
+enum class Hdl { Verilog, Vhdl };
+
+/// "verilog" or "vhdl" (the report's "backend").
+const char* to_string(Hdl h);
+
 /// Options of convert_to_verilog.
 struct VerilogProjectOptions {
+  Hdl hdl = Hdl::Verilog;        ///< the language written (the circuit is the same)
   std::string model_path;        ///< the model file (copied into DIR/model/)
   std::string config_path;       ///< precision configuration ("" = none; copied)
   std::string weights_path;      ///< weights HDF5 of a Keras JSON model ("" = beside it; copied)
@@ -38,7 +53,8 @@ struct VerilogProjectOptions {
 
 /// What convert_to_verilog produced.
 struct VerilogProject {
-  std::string dir, top, verilog_file;
+  std::string dir, top;
+  std::string verilog_file;  ///< the top HDL file: <top>.v, or <top>.vhd for Hdl::Vhdl
   std::vector<std::string> warnings;  ///< allowed inexact and tabulated layers (require_exact)
   PipelineResult pipeline;
   nlohmann::ordered_json report;  ///< the content of report.json
@@ -56,7 +72,7 @@ nlohmann::ordered_json netlist_resources(const Netlist& n);
 
 /// Compiles the model (with its configuration), lowers it, verifies the
 /// netlist, pipelines it for options.family at options.clock_period_ns and
-/// writes the folder described above. Throws nanogate::Error: DIR exists,
+/// writes the folder described above in options.hdl. Throws nanogate::Error: DIR exists,
 /// is not empty and holds no nanogate report.json (unless options.force); an
 /// unknown family; any compile, lowering or write error.
 VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOptions& options);
@@ -81,7 +97,8 @@ struct VerifyOptions {
   bool input_raw = false;   ///< the table holds raw codes at the firmware ports, not float values
 };
 
-/// Builds the Verilator model in DIR (build_sim.sh), simulates the vectors
+/// Builds the Verilator model in DIR (build_sim.sh), or for a VHDL folder
+/// analyses and runs the GHDL testbench (sim_ghdl.sh), simulates the vectors
 /// and compares every output code with the netlist emulator and the layer
 /// emulator (Emulator::run_firmware, read at each output port's tensor).
 /// Float inputs (--input) go through the layer emulator's own input path

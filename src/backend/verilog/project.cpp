@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "nanogate/backend/verilog.hpp"
+#include "nanogate/backend/vhdl.hpp"
 #include "nanogate/config.hpp"
 #include "nanogate/emulate/emulator.hpp"
 #include "nanogate/emulate/test_vectors.hpp"
@@ -92,15 +93,17 @@ void write_text(const fs::path& p, const std::string& text) {
 nlohmann::json read_report(const std::string& dir) {
   const fs::path p = fs::path(dir) / "report.json";
   std::ifstream f(p);
-  if (!f) throw Error(dir, "no report.json (expected the output folder of `nanogate convert --backend verilog`)");
+  if (!f) throw Error(dir, "no report.json (expected the output folder of `nanogate convert --backend verilog|vhdl`)");
   nlohmann::json j;
   try {
     f >> j;
   } catch (const nlohmann::json::exception& e) {
     throw Error(p.string(), std::string("malformed JSON: ") + e.what());
   }
-  if (!j.is_object() || j.value("generator", "") != kGenerator || j.value("backend", "") != "verilog")
-    throw Error(p.string(), "not a nanogate Verilog report (\"generator\": \"nanogate\", \"backend\": \"verilog\")");
+  if (!j.is_object() || j.value("generator", "") != kGenerator ||
+      (j.value("backend", "") != "verilog" && j.value("backend", "") != "vhdl"))
+    throw Error(p.string(),
+                "not a nanogate RTL report (\"generator\": \"nanogate\", \"backend\": \"verilog\" or \"vhdl\")");
   return j;
 }
 
@@ -123,6 +126,8 @@ Model compile(const std::string& model_path, const std::string& config_path, con
 }
 
 }  // namespace
+
+const char* to_string(Hdl h) { return h == Hdl::Vhdl ? "vhdl" : "verilog"; }
 
 nlohmann::ordered_json netlist_resources(const Netlist& n) {
   struct Layer {
@@ -209,13 +214,20 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   }
   p.dir = dir;
   p.top = verilog_module_name(o.model_path);
-  p.verilog_file = p.top + ".v";
+  const bool vhdl = o.hdl == Hdl::Vhdl;
+  p.verilog_file = p.top + (vhdl ? ".vhd" : ".v");
   VerilogOptions vo;
   vo.top = p.top;
   vo.valid = o.valid;
-  write_rtl_files(dir, n, vo);
-  const std::string ys = "synth_" + o.family + ".ys";
-  write_text(d / ys, report::yosys_script(family, p.verilog_file, p.top));
+  // Yosys reads VHDL only through the ghdl plugin, which Debian 12 does not
+  // package: a VHDL folder has no synthesis script.
+  const std::string ys = vhdl ? "" : "synth_" + o.family + ".ys";
+  if (vhdl) {
+    write_vhdl_files(dir, n, vo);
+  } else {
+    write_rtl_files(dir, n, vo);
+    write_text(d / ys, report::yosys_script(family, p.verilog_file, p.top));
+  }
   // Copies of the inputs, so that verify needs nothing outside DIR.
   fs::create_directories(d / "model", ec);
   const std::string model_copy = "model/" + fs::path(o.model_path).filename().string();
@@ -239,12 +251,13 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   const verilog_detail::PortNames names = verilog_detail::port_names(n);
   nlohmann::ordered_json j;
   j["generator"] = kGenerator;
-  j["backend"] = "verilog";
+  j["backend"] = to_string(o.hdl);
   j["top"] = p.top;
-  j["verilog"] = p.verilog_file;
-  j["testbench"] = "tb_" + p.top + ".cpp";
-  j["build_script"] = "build_sim.sh";
-  j["yosys_script"] = ys;
+  j[to_string(o.hdl)] = p.verilog_file;
+  if (vhdl) j["package"] = p.top + "_pkg.vhd";
+  j["testbench"] = "tb_" + p.top + (vhdl ? ".vhd" : ".cpp");
+  j["build_script"] = vhdl ? "sim_ghdl.sh" : "build_sim.sh";
+  j["yosys_script"] = vhdl ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(ys);
   j["model"] = {{"path", fs::absolute(o.model_path).lexically_normal().string()},
                 {"copy", model_copy},
                 {"config", o.config_path.empty() ? nlohmann::ordered_json(nullptr)
@@ -365,8 +378,13 @@ VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, cons
   std::vector<std::string> out_tensors;
   for (const auto& p : n.outputs) out_tensors.push_back(p.tensor);
   const EmulatorResult lr = layer.run_firmware(x.data(), rows, true, out_tensors);
-  build_verilator_sim(dir, vo);
-  const std::vector<int64_t> rtl = run_verilator_sim(dir, n, vo, x, rows);
+  std::vector<int64_t> rtl;
+  if (rep.at("backend").get<std::string>() == "vhdl") {
+    rtl = run_ghdl_sim(dir, n, vo, x, rows);
+  } else {
+    build_verilator_sim(dir, vo);
+    rtl = run_verilator_sim(dir, n, vo, x, rows);
+  }
 
   VerifyResult res;
   res.vectors = rows;

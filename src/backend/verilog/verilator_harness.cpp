@@ -1,7 +1,5 @@
 // nanogate — the Verilator test harness: a generated C++ testbench, its build
 // script, and the functions that build and run it (see verilog.hpp).
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,42 +8,15 @@
 
 #include "nanogate/backend/verilog.hpp"
 #include "nanogate/error.hpp"
+#include "backend/rtl/shell.hpp"
 #include "naming.hpp"
 
 namespace nanogate {
 
-namespace {
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-  f.close();
-  if (!f) throw Error(path.string(), "cannot write the file");
-}
-
-std::string read_tail(const std::filesystem::path& path, size_t max_chars) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string s = ss.str();
-  if (s.size() > max_chars) s = "..." + s.substr(s.size() - max_chars);
-  return s;
-}
-
-/// Single-quotes a path for /bin/sh.
-std::string sh_quote(const std::string& s) {
-  std::string r = "'";
-  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return r + "'";
-}
-
-int run_shell(const std::string& cmd) {
-  const int st = std::system(cmd.c_str());
-  if (st == -1) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-}  // namespace
+using rtl_detail::read_tail;
+using rtl_detail::run_shell;
+using rtl_detail::sh_quote;
+using rtl_detail::write_file;
 
 std::string write_verilator_testbench(const Netlist& n, const VerilogOptions& o) {
   const verilog_detail::PortNames names = verilog_detail::port_names(n);
@@ -171,10 +142,7 @@ void write_rtl_files(const std::string& dir, const Netlist& n, const VerilogOpti
   if (ec) throw Error(dir, "cannot create the directory: " + ec.message());
   write_file(fs::path(dir) / (o.top + ".v"), write_verilog(n, o));
   write_file(fs::path(dir) / ("tb_" + o.top + ".cpp"), write_verilator_testbench(n, o));
-  const fs::path script = fs::path(dir) / "build_sim.sh";
-  write_file(script, write_verilator_build_script(o));
-  fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add,
-                  ec);
+  rtl_detail::write_script(dir, "build_sim.sh", write_verilator_build_script(o));
 }
 
 void build_verilator_sim(const std::string& dir, const VerilogOptions& o) {

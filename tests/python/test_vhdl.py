@@ -1,0 +1,149 @@
+"""The VHDL-2008 backend (`nanogate convert --backend vhdl`) on every real model the
+Verilog tests convert: the design analyses warning-free under GHDL
+(`ghdl -a --std=08 -Werror` with the optional warnings on: verify's sim_ghdl.sh
+analyses with those flags, so a warning fails verify, and its log must be empty),
+`nanogate verify` is N/N bit-exact (GHDL simulation == netlist emulator == layer
+emulator), the entity has the Verilog module's ports (names, directions, widths,
+order) and report.json matches the Verilog one but for the file names, and a
+corrupted constant makes verify fail.
+
+GHDL (mcode) is slow: its analysis + elaboration alone takes 10-60 s CPU on the
+large designs (CICADA, TFC_2W2A) and it simulates 10-200 vectors/s, so CI
+verifies 20-300 vectors per model; the full 10,000-vector check is
+bench/vhdl_verify.py (bench/README.md lists the measured vectors/s), or by hand
+  nanogate convert MODEL -o DIR --backend vhdl && nanogate verify DIR --vectors 10000"""
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import MODELS, ROOT, run_cli
+from test_axol1tl import build as build_axol1tl
+
+pytestmark = pytest.mark.skipif(shutil.which("ghdl") is None, reason="ghdl not installed")
+
+DIGITS = ROOT / "examples" / "default" / "digits_qmlp.onnx"
+HGQ = MODELS / "hgq2" / "jsc_openml"
+N = 300
+FLAGS = "--std=08 -Werror -Wbinding -Wreserved -Wlibrary -Wvital-generic -Wdelayed-checks -Wbody -Wspecs -Wunused"
+
+
+def ghdl_lint(out):
+    """Analyses the package and the entity with the flags of sim_ghdl.sh; asserts no warning."""
+    rep = json.loads((out / "report.json").read_text())
+    p = subprocess.run(["sh", str(out / "sim_ghdl.sh"), "lint"], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout + p.stderr == "", p.stdout + p.stderr
+    return rep
+
+
+def convert_verify(model, out, *extra, vectors=N):
+    run_cli("convert", model, "-o", out, "--backend", "vhdl", *map(str, extra))
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["backend"] == "vhdl" and rep["vhdl"] == rep["top"] + ".vhd" and "verilog" not in rep
+    assert f"ghdl -a {FLAGS} " in (out / "sim_ghdl.sh").read_text()
+    p = run_cli("verify", out, "--vectors", vectors)
+    m = re.search(r"(\d+)/(\d+) bit-exact", p.stdout)
+    assert m and m.group(1) == m.group(2) and int(m.group(2)) >= vectors, p.stdout
+    assert (out / "sim.log").read_text() == ""  # no warning, note or report from analysis or simulation
+    return rep
+
+
+def test_default_model(tmp_path):
+    convert_verify(DIGITS, tmp_path / "digits", "--clock-period", 5)
+
+
+def test_registered_ports_without_valid(tmp_path):
+    rep = convert_verify(DIGITS, tmp_path / "digits", "--clock-period", 0, "--register-ports", "--no-valid", vectors=100)
+    assert rep["latency"]["cycles"] == 2 and not rep["options"]["valid"]
+
+
+def test_qkeras_jettagging(tmp_path):
+    convert_verify(MODELS / "jet" / "qkeras_jettagging.onnx", tmp_path / "jet")
+
+
+@pytest.mark.parametrize("version", [1, 4])
+def test_axol1tl(models, tmp_path, version):
+    model, config = build_axol1tl(models, version, tmp_path / f"v{version}")
+    convert_verify(model, tmp_path / "vhdl", "--config", config, "--clock-period", 25)
+
+
+@pytest.mark.parametrize("name", ["jsc_openml_ebops530.keras", "jsc_openml_ebops2571.keras"])
+def test_hgq2(tmp_path, name):
+    convert_verify(HGQ / name, tmp_path / "vhdl", "--clock-period", 5)
+
+
+def test_cicada(tmp_path):
+    convert_verify(ROOT / "examples" / "cicada" / "cicada_v2_student.onnx", tmp_path / "vhdl", "--clock-period", 6.25,
+                   vectors=100)
+
+
+def test_tfc_2w2a(tmp_path):
+    """The largest model (59k weights, 2-bit): Threshold layers in hardware."""
+    convert_verify(MODELS / "mnist" / "TFC_2W2A.onnx", tmp_path / "tfc", vectors=20)
+
+
+def entity_ports(vhd, pkg):
+    """[(name, direction, bits)] of the VHDL entity, widths read from the package subtypes."""
+    widths = {m.group(1): int(m.group(2)) + 1
+              for m in re.finditer(r"subtype (\w+) is std_logic_vector\((\d+) downto 0\);", pkg)}
+    ports = []
+    for m in re.finditer(r"^    (\w+) : (in|out) (\w+)", vhd, re.M):
+        ports.append((m.group(1), m.group(2) + "put", 1 if m.group(3) == "std_logic" else widths[m.group(3)]))
+    return ports
+
+
+def module_ports(v):
+    ports = []
+    for m in re.finditer(r"^  (input|output) wire (?:\[(\d+):0\] )?(\w+)", v, re.M):
+        ports.append((m.group(3), m.group(1), int(m.group(2)) + 1 if m.group(2) else 1))
+    return ports
+
+
+@pytest.mark.parametrize("extra", [["--clock-period", 5], ["--clock-period", 0, "--no-valid"]])
+def test_vhdl_and_verilog_have_the_same_ports_and_report(tmp_path, extra):
+    run_cli("convert", DIGITS, "-o", tmp_path / "v", "--backend", "verilog", *map(str, extra))
+    run_cli("convert", DIGITS, "-o", tmp_path / "h", "--backend", "vhdl", *map(str, extra))
+    rv = json.loads((tmp_path / "v" / "report.json").read_text())
+    rh = json.loads((tmp_path / "h" / "report.json").read_text())
+    top = rv["top"]
+    vp = module_ports((tmp_path / "v" / f"{top}.v").read_text())
+    hp = entity_ports((tmp_path / "h" / f"{top}.vhd").read_text(), (tmp_path / "h" / f"{top}_pkg.vhd").read_text())
+    assert vp == hp and len(vp) == (3 if "--no-valid" in extra else 5)
+    files = {"backend", "verilog", "vhdl", "package", "testbench", "build_script", "yosys_script", "model"}
+    assert {k: v for k, v in rv.items() if k not in files} == {k: v for k, v in rh.items() if k not in files}
+    assert rh["package"] == f"{top}_pkg.vhd" and rh["yosys_script"] is None
+
+
+def test_output_is_deterministic(tmp_path):
+    for d in ("a", "b"):
+        run_cli("convert", DIGITS, "-o", tmp_path / d, "--backend", "vhdl")
+    for f in (tmp_path / "a").glob("*.vhd"):
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_verify_fails_on_a_corrupted_constant(tmp_path):
+    out = tmp_path / "digits"
+    run_cli("convert", DIGITS, "-o", out, "--backend", "vhdl", "--clock-period", 5)
+    vhd = out / "ng_digits_qmlp.vhd"
+    text = vhd.read_text()
+    consts = list(re.finditer(r"^  v\d+ <= unsigned'\((\d+)x\"([0-9a-f]+)\"\);$", text, re.M))
+    assert consts, "no constant in the design"
+    m = consts[-1]  # the last layer's: nearest the outputs
+    width = int(m.group(1))
+    new = (int(m.group(2), 16) + 1) % (1 << width)
+    vhd.write_text(text[: m.start(2)] + format(new, "x") + text[m.end(2):])
+    ghdl_lint(out)  # still valid VHDL
+    p = run_cli("verify", out, "--vectors", 500, check=False)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "first mismatch: vector" in p.stdout and "RTL" in p.stdout
+
+
+def test_verify_names_a_broken_design(tmp_path):
+    out = tmp_path / "digits"
+    run_cli("convert", DIGITS, "-o", out, "--backend", "vhdl")
+    (out / "ng_digits_qmlp.vhd").write_text("entity broken is\n")
+    p = run_cli("verify", out, "--vectors", 10, check=False)
+    assert p.returncode == 1 and p.stderr.startswith("nanogate: error: ") and "GHDL" in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "ng_digits_qmlp.vhd:" in p.stderr, p.stderr
