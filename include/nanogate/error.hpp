@@ -16,12 +16,13 @@ class Error : public std::runtime_error {
   /// node the error is about (may be empty); reason: what is wrong.
   Error(const std::string& file, const std::string& node, const std::string& op,
         const std::string& reason)
-      : std::runtime_error(format(file, node, op, reason)), file_(file), node_(node), reason_(reason) {}
+      : std::runtime_error(format(file, node, op, reason)), file_(file), node_(node), op_(op), reason_(reason) {}
   /// An error about a file as a whole (no node).
   Error(const std::string& file, const std::string& reason) : Error(file, "", "", reason) {}
 
   const std::string& file() const { return file_; }
   const std::string& node() const { return node_; }
+  const std::string& op() const { return op_; }
   const std::string& reason() const { return reason_; }
 
  private:
@@ -36,7 +37,20 @@ class Error : public std::runtime_error {
     }
     return s + reason;
   }
-  std::string file_, node_, reason_;
+  std::string file_, node_, op_, reason_;
 };
+
+/// Runs f() and returns its result; an Error it throws that names no file
+/// (e.g. from Node::attr_int, which does not know its graph) is rethrown
+/// naming `file`, with the same node, op and reason. Other exceptions pass.
+template <class F>
+decltype(auto) naming_file(const std::string& file, F&& f) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    if (!e.file().empty() || file.empty()) throw;
+    throw Error(file, e.node(), e.op(), e.reason());
+  }
+}
 
 }  // namespace nanogate

@@ -357,7 +357,7 @@ Emulator::Emulator(const Model& model, bool float_mode) : impl_(std::make_unique
     for (auto& in : g.inputs) impl_->in_size += g.tensor(in).size();
     for (auto& o : g.outputs) impl_->out_size += g.tensor(o).size();
   } else {
-    impl_->compile_typed();
+    naming_file(model.source, [&] { impl_->compile_typed(); });
   }
 }
 Emulator::~Emulator() = default;
@@ -420,8 +420,10 @@ EmulatorResult run_float(const Model& m, const double* x, int64_t rows, int64_t 
 
 EmulatorResult Emulator::run(const double* x, int64_t rows, bool trace, const std::vector<std::string>& names) const {
   const Impl& I = *impl_;
-  if (I.float_mode) return run_float(*I.model, x, rows, I.in_size, I.out_size, trace, names);
-  return I.run_typed(x, nullptr, rows, trace, names);
+  return naming_file(I.model->source, [&] {
+    return I.float_mode ? run_float(*I.model, x, rows, I.in_size, I.out_size, trace, names)
+                        : I.run_typed(x, nullptr, rows, trace, names);
+  });
 }
 
 std::vector<FirmwarePort> Emulator::firmware_inputs() const {
@@ -436,7 +438,7 @@ EmulatorResult Emulator::run_firmware(const int64_t* raw, int64_t rows, bool tra
                                       const std::vector<std::string>& names) const {
   const Impl& I = *impl_;
   if (I.float_mode) throw Error(I.model->source, "run_firmware needs fixed-point mode");
-  return I.run_typed(nullptr, raw, rows, trace, names);
+  return naming_file(I.model->source, [&] { return I.run_typed(nullptr, raw, rows, trace, names); });
 }
 
 void Emulator::set_threads(int n) { impl_->threads = n < 0 ? 0 : n; }

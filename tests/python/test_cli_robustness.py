@@ -151,3 +151,11 @@ def test_bad_convolution_and_pooling_attributes(tmp_path, name, node, x_shape, i
     path = save(tmp_path / f"{name}.onnx", [node], [numpy_helper.from_array(v, k) for k, v in inits.items()],
                 in_shape=x_shape, out_shape=())
     assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: node 'n' ({node.op_type}):", why)
+
+
+def test_an_attribute_of_the_wrong_kind_names_the_file(tmp_path):
+    """Node::attr_int does not know its graph: the error used to name '<model>' (fuzz finding)."""
+    node = helper.make_node("Flatten", ["x"], ["y"], name="flat")
+    node.attribute.append(helper.make_attribute("axis", 1.5))
+    path = save(tmp_path / "a.onnx", [node])
+    assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: node 'flat' (Flatten):", "axis")
