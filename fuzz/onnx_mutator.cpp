@@ -40,9 +40,9 @@ const T& pick(const T (&a)[N], Rng& rng) {
 
 int64_t interesting_int(Rng& rng, int64_t old) {
   switch (rng() % 4) {
-    case 0: return old + 1;
-    case 1: return old - 1;
-    case 2: return -old;
+    case 0: return int64_t(uint64_t(old) + 1);  // wrapping: the mutator itself must be free of UB
+    case 1: return int64_t(uint64_t(old) - 1);
+    case 2: return int64_t(0 - uint64_t(old));
     default: return pick(kInts, rng);
   }
 }
