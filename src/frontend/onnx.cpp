@@ -2,6 +2,7 @@
 // → Graph of ONNX-level nodes with constant tensors.
 #include "nanogate/frontend/onnx.hpp"
 
+#include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
@@ -151,6 +152,9 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
     throw Error(src, "not a valid ONNX model (no opset_import)");
   if (opset != -1 && opset < 7) {  // lifted by onnx's own version converter (its adapters define the semantics)
     try {
+      // The converter trusts its input (it dereferences undefined names: a segfault in libonnx), so
+      // the model must pass onnx's own checker first (a ValidationError, caught below).
+      onnx::checker::check_model(model);
       onnx::shape_inference::InferShapes(model);  // the converter's adapters need every input's shape
       model = onnx::version_conversion::ConvertVersion(model, 7);
     } catch (const std::exception& e) {
