@@ -6,10 +6,28 @@
 
 namespace nanogate {
 
+/// `s` with every control character (bytes < 0x20 and 0x7f: newlines, tabs,
+/// NUL, escape) written as \xNN, so that a message quoting names from a
+/// model or configuration file stays one line on a terminal.
+inline std::string one_line(const std::string& s) {
+  std::string r;
+  r.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c != 0x7f) {
+      r += char(c);
+    } else {
+      static const char hex[] = "0123456789abcdef";
+      r += {'\\', 'x', hex[c >> 4], hex[c & 15]};
+    }
+  }
+  return r;
+}
+
 /// A user-facing error: bad model file, unsupported op, impossible precision,
 /// bad configuration, bad input data. what() is one line of the form
 ///   "<file>: node '<node>' (<op>): <reason>"
-/// with the node part left out when the error is not about a node.
+/// with the node part left out when the error is not about a node; control
+/// characters of names and reasons are escaped (one_line).
 class Error : public std::runtime_error {
  public:
   /// file: the model / config / data file (may be empty); node, op: the graph
@@ -35,7 +53,7 @@ class Error : public std::runtime_error {
       if (!op.empty()) s += " (" + op + ")";
       s += ": ";
     }
-    return s + reason;
+    return one_line(s + reason);
   }
   std::string file_, node_, op_, reason_;
 };
