@@ -10,7 +10,8 @@
 # TARGET: fuzz_onnx fuzz_onnx_structured fuzz_keras fuzz_config fuzz_table.
 # The corpus grows in $BUILD/corpus/TARGET (seeded from $BUILD/seeds/TARGET);
 # findings (crash-*, timeout-*, oom-*, leak-*) go to $BUILD/findings/TARGET/.
-# Limits per input: 10 s (a hang), 2048 MB RSS, 1024 MB per allocation.
+# Limits per input: NANOGATE_FUZZ_TIMEOUT s wall clock (default 10: a hang;
+# raise it on a loaded machine), 2048 MB RSS, 1024 MB per allocation.
 # One summary line per target: executions, exec/s, corpus size, peak RSS,
 # findings. Exit status 1 when any target found something.
 # Environment: NANOGATE_FUZZ_BUILD (default build-fuzz), NANOGATE_FUZZ_FORK=N
@@ -43,7 +44,7 @@ for t in "${run[@]}"; do
   mkdir -p "$corpus" "$findings"
   fork=(); [[ -n "${NANOGATE_FUZZ_FORK:-}" ]] && fork=(-fork="$NANOGATE_FUZZ_FORK" -ignore_crashes=1)
   rc=0
-  "$BUILD/fuzz/$t" "$corpus" "$BUILD/seeds/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  "$BUILD/fuzz/$t" "$corpus" "$BUILD/seeds/$t" -max_total_time="$seconds" -timeout="${NANOGATE_FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
       -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$findings/" "${fork[@]}" "$@" >"$log" 2>&1 || rc=$?
   stat() { grep -o "stat::$1: *[0-9]*" "$log" | tail -1 | grep -o '[0-9]*$' || echo "?"; }
   n_found=$(find "$findings" -maxdepth 1 -type f | wc -l)

@@ -159,3 +159,41 @@ def test_an_attribute_of_the_wrong_kind_names_the_file(tmp_path):
     node.attribute.append(helper.make_attribute("axis", 1.5))
     path = save(tmp_path / "a.onnx", [node])
     assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: node 'flat' (Flatten):", "axis")
+
+
+def test_names_with_control_characters_stay_one_line(tmp_path):
+    """A graph output named with a newline made a two-line error (fuzz finding): control characters are escaped."""
+    path = save(tmp_path / "n.onnx", [helper.make_node("Relu", ["x"], ["a"], name="relu")])
+    m = onnx.load(path)
+    m.graph.output[0].name = "y\nnext line"
+    onnx.save(m, path)
+    assert_one_line_error(run_cli("inspect", path, check=False), f"{path}:", "y\\x0anext line")
+
+
+def test_opset_6_model_with_an_undefined_input_is_refused_before_the_version_converter(tmp_path):
+    """onnx's version converter dereferenced the undefined name (segfault in libonnx, fuzz finding)."""
+    g = helper.make_graph([helper.make_node("Relu", ["nope"], ["y"], name="relu")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 6)])
+    m.ir_version = 3
+    path = tmp_path / "old.onnx"
+    onnx.save(m, path)
+    assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: ONNX opset 6", "nope")
+
+
+def test_non_finite_constants_before_a_float_scale_quantizer(tmp_path):
+    """An infinite Mul constant between two float-scale Quants gave NaN thresholds (UB casting NaN, fuzz finding)."""
+    q = lambda i, o, s, name: helper.make_node("Quant", [i, s, "z", "b"], [o], name=name, signed=1, narrow=0,
+                                               rounding_mode="ROUND", domain="qonnx.custom_op.general")
+    inits = [numpy_helper.from_array(np.array(v, np.float32), k)
+             for k, v in {"s1": 0.3, "s2": 1.0, "z": 0.0, "b": 4.0, "c": np.inf}.items()]
+    g = helper.make_graph([q("x", "xq", "s1", "q1"), helper.make_node("Mul", ["xq", "c"], ["m"], name="mul"),
+                           q("m", "y", "s2", "q2")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("qonnx.custom_op.general", 1)])
+    m.ir_version = 8
+    path = tmp_path / "inf.onnx"
+    onnx.save(m, path)
+    assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: node 'q2'", "non-finite")
