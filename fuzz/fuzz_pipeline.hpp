@@ -16,8 +16,8 @@ namespace nanogate::fuzz {
 /// tested elsewhere). They keep one execution well under a second.
 struct FuzzLimits {
   int64_t max_nodes = 256;                  ///< nodes of the frontend graph
-  int64_t max_const_elements = 1 << 16;     ///< Σ constant elements (frontend and typed graph)
-  int64_t max_event_elements = 1 << 16;     ///< Σ per-event elements of the typed graph's activations
+  int64_t max_const_elements = 1 << 13;     ///< Σ constant elements (frontend and typed graph)
+  int64_t max_event_elements = 1 << 13;     ///< Σ per-event elements of the typed graph's activations
   int64_t cse_budget = 1 << 14;             ///< LowerOptions::cse_budget
   int64_t events = 6;                       ///< events emulated (extremes first, then random codes)
 };

@@ -82,6 +82,15 @@ def synthetic_onnx():
     q3, qi3 = quant("c", "y", 6, "qc")
     cases["qonnx_conv"] = model([q0, helper.make_node("Conv", ["xq", "w"], ["c"], group=1), q3],
                                 {**qi0, **qi3, "w": np.round(f(2, 1, 2, 2) * 8) / 8}, [1, 3, 3], qonnx=True)
+    bn = {"g": f(4) + 1, "bb": f(4), "m": f(4), "v": np.abs(f(4)) + 0.5}
+    fs = lambda i, o, s, name: helper.make_node("Quant", [i, s, "z", "b4"], [o], name=name, domain="qonnx.custom_op.general",
+                                               signed=1, narrow=0, rounding_mode="ROUND")
+    cases["qonnx_float_scale_batchnorm"] = model(  # float scales + BatchNorm: the Threshold path (absorb_scales)
+        [fs("x", "xq", "s3", "qin"), fs("w", "wq", "s7", "qw"), helper.make_node("MatMul", ["xq", "wq"], ["h"]),
+         helper.make_node("BatchNormalization", ["h", "g", "bb", "m", "v"], ["n"]), helper.make_node("Relu", ["n"], ["r"]),
+         fs("r", "y", "s7", "qout")],
+        {**bn, "w": f(6, 4), "s3": np.array(0.3, np.float32), "s7": np.array(0.7, np.float32),
+         "z": np.array(0.0, np.float32), "b4": np.array(4.0, np.float32)}, [6], qonnx=True)
     return cases
 
 
