@@ -15,11 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BUILD="${NANOGATE_FUZZ_BUILD:-build-fuzz}"
-if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
-        -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DNANOGATE_SANITIZE=address,undefined \
-        -DNANOGATE_BUILD_FUZZ=ON -DNANOGATE_BUILD_BENCH=OFF >/dev/null
-fi
+NANOGATE_FUZZ_BUILD="$BUILD" bash scripts/fuzz.sh configure
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 if [[ "${NANOGATE_SANITIZE_CTEST:-1}" != 0 ]]; then

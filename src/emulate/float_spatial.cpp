@@ -140,7 +140,7 @@ GatherMap pad_map(const Ctx& c, const Shape& xs, bool batched, const std::vector
     g.out.push_back(o);
   }
   const int64_t n = checked_num_elements(g.out);
-  if (n < 0) c.fail("output " + shape_str(g.out) + " has more than 2^28 elements");
+  if (n < 0) c.fail("output " + shape_str(g.out) + " has more than 2^24 elements");
   g.src.resize(size_t(n));
   for (int64_t i = 0; i < n; ++i) {
     int64_t rem = i, idx = 0;
@@ -229,7 +229,7 @@ GatherMap resize_map(const Ctx& c, const Shape& xs, bool batched, const std::vec
     g.out.push_back(out_len);
   }
   const int64_t n = checked_num_elements(g.out);
-  if (n < 0) c.fail("output " + shape_str(g.out) + " has more than 2^28 elements");
+  if (n < 0) c.fail("output " + shape_str(g.out) + " has more than 2^24 elements");
   g.src.resize(size_t(n));
   for (int64_t i = 0; i < n; ++i) {
     int64_t rem = i, id = 0, mul = 1;
