@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "emulate/cast.hpp"
+#include "emulate/dense_exact.hpp"
 #include "emulate/dense_kernels.hpp"
 #include "emulate/layer_steps.hpp"
 #include "emulate/layer_tables.hpp"
@@ -160,9 +161,7 @@ struct Emulator::Impl {
         int fp = s.ops[0].type.frac_bits() + s.tw.frac_bits();
         // Products and bias land exactly in accum, and accum wraps: the sum
         // can be formed exactly and wrapped once (modular arithmetic).
-        s.exact_acc = s.acc.overflow == Overflow::WRAP && s.acc.frac_bits() >= fp &&
-                      s.acc.frac_bits() >= s.tb.frac_bits() && s.tb.frac_bits() <= fp &&
-                      s.ops[0].type.width + s.tw.width + 24 < 63;
+        s.exact_acc = dense_accumulates_exactly(s.ops[0].type, s.tw, s.tb, s.acc);
         s.to_acc = CastPlan(fp, s.acc);
         s.acc_to_result = CastPlan(s.acc.frac_bits(), s.result);
         s.acc_wrap = CastPlan(s.acc.frac_bits(), s.acc);

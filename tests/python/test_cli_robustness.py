@@ -205,3 +205,24 @@ def test_a_pad_of_millions_is_refused_not_computed(tmp_path):
     path = save(tmp_path / "p.onnx", [node], [numpy_helper.from_array(np.array([0, 0, 3997697, 1, 0, 0, 1, 1]), "p")],
                 in_shape=(1, 2, 4, 4), out_shape=())
     assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: node 'pad' (Pad):", "2^24")
+
+
+def test_a_conv_on_a_2_to_the_minus_149_scale_emulates(tmp_path):
+    """Quant scale 2^-149 (fixed<4,-145>) and no bias: the bias was shifted by 152 bits in the emulator and the
+    lowering (UB, found by fuzz_onnx_structured; fails only under the sanitized CLI, scripts/sanitize.sh)."""
+    q = lambda i, o, name: helper.make_node("Quant", [i, "s", "z", "b"], [o], name=name, signed=1, narrow=0,
+                                            rounding_mode="ROUND", domain="qonnx.custom_op.general")
+    inits = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in
+             {"s": np.float32(2.0 ** -149), "z": 0.0, "b": 4.0, "w": np.full((2, 1, 2, 2), 0.5)}.items()]
+    g = helper.make_graph([q("x", "xq", "qin"), helper.make_node("Conv", ["xq", "w"], ["c"], name="conv"),
+                           q("c", "y", "qc")], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 3, 3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("qonnx.custom_op.general", 1)])
+    m.ir_version = 8
+    path = tmp_path / "tiny.onnx"
+    onnx.save(m, path)
+    inp, out = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(inp, np.zeros((2, 9)))
+    run_cli("emulate", path, "--input", inp, "--output", out)
+    assert np.load(out).shape == (2, 8)
+    run_cli("convert", path, "-o", tmp_path / "prj")
