@@ -2,7 +2,10 @@
 # nanogate — set up (scripts/setup.sh) and run every test: the GoogleTest suite
 # through ctest, then the Python package (pip install .) and the pytest suite:
 # the API, and cross-checks against onnxruntime, qonnx, Brevitas and the CMS
-# AXOL1TL vectors in ../shared/models.
+# AXOL1TL vectors in ../shared/models. Last, a short sanitizer and fuzzing
+# stage (clang, AddressSanitizer + UBSan, build-fuzz/): the CLI robustness
+# tests against the sanitized CLI and every fuzz target for
+# NANOGATE_CI_FUZZ_SECONDS (default 15) on its seeds; NANOGATE_SKIP_FUZZ=1 skips it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -19,3 +22,9 @@ if ! .venv/bin/pip install --disable-pip-version-check --no-build-isolation . > 
   exit 1
 fi
 NANOGATE_BUILD_DIR="$BUILD" .venv/bin/python -m pytest -q tests/python
+if [[ "${NANOGATE_SKIP_FUZZ:-0}" != 1 ]]; then
+  echo "test: sanitizers and fuzzing (scripts/sanitize.sh, scripts/fuzz.sh)"
+  NANOGATE_SANITIZE_CTEST=0 bash scripts/sanitize.sh
+  # fuzz_keras: libhdf5 1.10 can loop on a corrupt file (fuzz/README.md), a known timeout.
+  NANOGATE_FUZZ_KNOWN_TIMEOUTS=fuzz_keras bash scripts/fuzz.sh all "${NANOGATE_CI_FUZZ_SECONDS:-15}" -seed=1
+fi

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "nanogate/error.hpp"
+
 namespace nanogate {
 
 /// Signed 128-bit integer used for exact intermediate arithmetic.
@@ -46,7 +48,8 @@ enum class Overflow {
 /// what() names the offending text and the reason.
 class FixedTypeError : public std::invalid_argument {
  public:
-  using std::invalid_argument::invalid_argument;
+  /// what(): `what` with its control characters escaped (one_line, error.hpp).
+  explicit FixedTypeError(const std::string& what) : std::invalid_argument(one_line(what)) {}
 };
 
 /// Largest |integer bits| a type may have: beyond the binary point of any

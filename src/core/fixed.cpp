@@ -364,6 +364,7 @@ Fixed parse_fixed(std::string_view text) {
   const int max_w = is_signed ? 64 : 63;
   if (t.width < 1 || t.width > max_w)
     fail(text, is_signed ? "width must be 1..64" : "width must be 1..63 for unsigned types");
+  t.validate();  // the integer bits too: a configured type reaches interval analysis before any quantize()
   return t;
 }
 

@@ -1,12 +1,15 @@
 // nanogate — the compile pipeline (include/nanogate/model.hpp).
 #include "nanogate/model.hpp"
 
+#include "nanogate/error.hpp"
 #include "nanogate/frontend/keras.hpp"
 #include "nanogate/passes/passes.hpp"
 
 namespace nanogate {
 
-Model compile_graph(Graph g, const Config& cfg) {
+namespace {
+
+Model compile_passes(Graph g, const Config& cfg) {
   Model m;
   m.source = g.source;
   m.config = cfg;
@@ -20,6 +23,13 @@ Model compile_graph(Graph g, const Config& cfg) {
   mark_exactness(g, cfg);
   m.graph = std::move(g);
   return m;
+}
+
+}  // namespace
+
+Model compile_graph(Graph g, const Config& cfg) {
+  const std::string source = g.source;
+  return naming_file(source, [&] { return compile_passes(std::move(g), cfg); });
 }
 
 Model compile_model(const std::string& path, const Config& cfg, const std::string& weights) {

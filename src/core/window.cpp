@@ -109,7 +109,7 @@ Window window_of(const Node& n, const Shape& x, const Shape& kernel, const std::
   full.push_back(w.channels);
   full.push_back(w.taps());
   if (checked_num_elements(full) < 0)
-    fail("the window enumeration " + shape_str(full) + " has more than 2^28 elements");
+    fail("the window enumeration " + shape_str(full) + " has more than 2^24 elements");
   return w;
 }
 

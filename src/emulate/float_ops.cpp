@@ -50,18 +50,13 @@ FArray per_event(const Ctx& c, const FArg& x, size_t event_rank) {
   return a;
 }
 
-std::vector<int64_t> ints_of(const FArray& a) {
-  std::vector<int64_t> r;
-  for (double v : a.v) r.push_back(v == kBatchDim ? int64_t(kBatchDim) : int64_t(v));
-  return r;
-}
 
 /// Axes from the attribute (older opsets) or the second input (newer).
 std::vector<int64_t> axes_of(const Ctx& c, const std::vector<FArg>& in, size_t input_index) {
   if (c.n.has_attr("axes")) return c.n.attr_ints("axes", {});
   if (in.size() > input_index && in[input_index].a) {
     if (in[input_index].batched) c.fail("axes must be a constant");
-    return ints_of(*in[input_index].a);
+    return int_values(c, *in[input_index].a, "axes");
   }
   return {};
 }
@@ -113,6 +108,17 @@ FArray transpose(const Ctx& c, const FArray& a, std::vector<int64_t> perm) {
 }
 
 }  // namespace
+
+std::vector<int64_t> int_values(const Ctx& c, const FArray& a, const std::string& what, bool allow_batch) {
+  std::vector<int64_t> r;
+  for (double v : a.v) {
+    if (allow_batch && v == kBatchDim) r.push_back(int64_t(kBatchDim));
+    else if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > double(int64_t(1) << 30))
+      c.fail(what + " value " + std::to_string(v) + " is not an integer in range");
+    else r.push_back(int64_t(v));
+  }
+  return r;
+}
 
 FArray broadcast_binary(const Ctx& c, const FArg& x, const FArg& y, const std::function<double(double, double)>& f) {
   bool batched = x.batched || y.batched;
@@ -309,7 +315,7 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
     need(2);
     if (in[1].batched) c.fail("Reshape with a non-constant shape is not supported");
     const FArray& a = *x.a;
-    std::vector<int64_t> target = ints_of(*in[1].a);
+    std::vector<int64_t> target = int_values(c, *in[1].a, "shape", true);
     bool allowzero = n.attr_int("allowzero", 0);
     Shape full = a.shape;
     if (x.batched) {
@@ -442,11 +448,12 @@ std::vector<FArray> eval_float(const Node& n, const std::vector<FArg>& in, const
     for (int64_t d = 0; d < ax; ++d) outer *= a.shape[d];
     for (size_t d = ax + 1; d < a.shape.size(); ++d) inner *= a.shape[d];
     FArray o{so, {}};
+    const std::vector<int64_t> indices = int_values(c, idx, "Gather index");
     for (int64_t r = 0; r < outer; ++r)
-      for (double iv : idx.v) {
-        int64_t k = int64_t(iv);
+      for (int64_t iv : indices) {
+        int64_t k = iv;
         if (k < 0) k += len;
-        if (k < 0 || k >= len) c.fail("Gather index " + std::to_string(int64_t(iv)) + " out of range");
+        if (k < 0 || k >= len) c.fail("Gather index " + std::to_string(iv) + " out of range");
         for (int64_t i = 0; i < inner; ++i) o.v.push_back(a.v[(r * len + k) * inner + i]);
       }
     return {o};

@@ -49,6 +49,13 @@ bool is_qonnx_op(const std::string& op);
 /// for non-constant or invalid parameters and unknown rounding modes.
 std::vector<FArray> eval_qonnx(const Node& n, const std::vector<FArg>& in, const std::string& source);
 
+/// The values of a constant input that must be integers (shapes, axes, pads,
+/// sizes), as int64_t. kBatchDim (a folded Shape's batch) passes through when
+/// `allow_batch`. Throws nanogate::Error (via c.fail, naming `what`) for a
+/// value that is not finite, not an integer, or beyond ±2^30 — never a cast
+/// of an out-of-range double.
+std::vector<int64_t> int_values(const FloatCtx& c, const FArray& a, const std::string& what, bool allow_batch = false);
+
 /// Elementwise f(x, y) with ONNX (numpy) broadcasting; a constant operand of a
 /// batched op broadcasts over the batch (its leading 1 dropped). Throws
 /// nanogate::Error when the shapes do not broadcast.

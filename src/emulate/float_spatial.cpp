@@ -108,16 +108,6 @@ FArray global_pool_event(const Ctx& c, const FArray& x) {
   return y;
 }
 
-std::vector<int64_t> int_values(const Ctx& c, const FArray& a, const std::string& what) {
-  std::vector<int64_t> r;
-  for (double v : a.v) {
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > double(int64_t(1) << 30))
-      c.fail(what + " value " + std::to_string(v) + " is not an integer in range");
-    r.push_back(int64_t(v));
-  }
-  return r;
-}
-
 /// Pad: source index per output element (-1: the constant).
 GatherMap pad_map(const Ctx& c, const Shape& xs, bool batched, const std::vector<FArg>& in) {
   const size_t full = xs.size() + (batched ? 1 : 0);
@@ -150,7 +140,7 @@ GatherMap pad_map(const Ctx& c, const Shape& xs, bool batched, const std::vector
     g.out.push_back(o);
   }
   const int64_t n = checked_num_elements(g.out);
-  if (n < 0) c.fail("output " + shape_str(g.out) + " has more than 2^28 elements");
+  if (n < 0) c.fail("output " + shape_str(g.out) + " has more than 2^24 elements");
   g.src.resize(size_t(n));
   for (int64_t i = 0; i < n; ++i) {
     int64_t rem = i, idx = 0;
@@ -239,7 +229,7 @@ GatherMap resize_map(const Ctx& c, const Shape& xs, bool batched, const std::vec
     g.out.push_back(out_len);
   }
   const int64_t n = checked_num_elements(g.out);
-  if (n < 0) c.fail("output " + shape_str(g.out) + " has more than 2^28 elements");
+  if (n < 0) c.fail("output " + shape_str(g.out) + " has more than 2^24 elements");
   g.src.resize(size_t(n));
   for (int64_t i = 0; i < n; ++i) {
     int64_t rem = i, id = 0, mul = 1;

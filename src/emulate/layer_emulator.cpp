@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "emulate/cast.hpp"
+#include "emulate/dense_exact.hpp"
 #include "emulate/dense_kernels.hpp"
 #include "emulate/layer_steps.hpp"
 #include "emulate/layer_tables.hpp"
@@ -160,9 +161,7 @@ struct Emulator::Impl {
         int fp = s.ops[0].type.frac_bits() + s.tw.frac_bits();
         // Products and bias land exactly in accum, and accum wraps: the sum
         // can be formed exactly and wrapped once (modular arithmetic).
-        s.exact_acc = s.acc.overflow == Overflow::WRAP && s.acc.frac_bits() >= fp &&
-                      s.acc.frac_bits() >= s.tb.frac_bits() && s.tb.frac_bits() <= fp &&
-                      s.ops[0].type.width + s.tw.width + 24 < 63;
+        s.exact_acc = dense_accumulates_exactly(s.ops[0].type, s.tw, s.tb, s.acc);
         s.to_acc = CastPlan(fp, s.acc);
         s.acc_to_result = CastPlan(s.acc.frac_bits(), s.result);
         s.acc_wrap = CastPlan(s.acc.frac_bits(), s.acc);
@@ -357,7 +356,7 @@ Emulator::Emulator(const Model& model, bool float_mode) : impl_(std::make_unique
     for (auto& in : g.inputs) impl_->in_size += g.tensor(in).size();
     for (auto& o : g.outputs) impl_->out_size += g.tensor(o).size();
   } else {
-    impl_->compile_typed();
+    naming_file(model.source, [&] { impl_->compile_typed(); });
   }
 }
 Emulator::~Emulator() = default;
@@ -420,8 +419,10 @@ EmulatorResult run_float(const Model& m, const double* x, int64_t rows, int64_t 
 
 EmulatorResult Emulator::run(const double* x, int64_t rows, bool trace, const std::vector<std::string>& names) const {
   const Impl& I = *impl_;
-  if (I.float_mode) return run_float(*I.model, x, rows, I.in_size, I.out_size, trace, names);
-  return I.run_typed(x, nullptr, rows, trace, names);
+  return naming_file(I.model->source, [&] {
+    return I.float_mode ? run_float(*I.model, x, rows, I.in_size, I.out_size, trace, names)
+                        : I.run_typed(x, nullptr, rows, trace, names);
+  });
 }
 
 std::vector<FirmwarePort> Emulator::firmware_inputs() const {
@@ -436,7 +437,7 @@ EmulatorResult Emulator::run_firmware(const int64_t* raw, int64_t rows, bool tra
                                       const std::vector<std::string>& names) const {
   const Impl& I = *impl_;
   if (I.float_mode) throw Error(I.model->source, "run_firmware needs fixed-point mode");
-  return I.run_typed(nullptr, raw, rows, trace, names);
+  return naming_file(I.model->source, [&] { return I.run_typed(nullptr, raw, rows, trace, names); });
 }
 
 void Emulator::set_threads(int n) { impl_->threads = n < 0 ? 0 : n; }

@@ -2,6 +2,7 @@
 // → Graph of ONNX-level nodes with constant tensors.
 #include "nanogate/frontend/onnx.hpp"
 
+#include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
@@ -64,7 +65,7 @@ Tensor to_tensor(const onnx::TensorProto& t, const std::string& src, const std::
   for (auto d : t.dims()) out.shape.push_back(d);
   if (checked_num_elements(out.shape) < 0)
     throw Error(src, "tensor '" + name + "' has shape " + shape_str(out.shape) +
-                         ": negative, or more than 2^28 elements (nanogate's limit)");
+                         ": negative, or more than 2^24 elements (nanogate's limit)");
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
     throw Error(src, "tensor '" + name + "' uses external data, which nanogate does not read");
   const std::string& raw = t.raw_data();
@@ -134,6 +135,23 @@ Attr to_attr(const onnx::AttributeProto& a, const std::string& src, const std::s
   }
 }
 
+/// Before onnx's version converter, which dereferences names it cannot
+/// resolve (a segfault in libonnx): every node input and graph output must be
+/// a graph input, an initializer or an earlier node's output.
+void check_wiring(const onnx::GraphProto& g, const std::string& src) {
+  std::set<std::string> known;
+  for (const auto& v : g.input()) known.insert(v.name());
+  for (const auto& t : g.initializer()) known.insert(t.name());
+  for (const auto& n : g.node()) {
+    for (const auto& i : n.input())
+      if (!i.empty() && !known.count(i))
+        throw Error(src, n.name(), n.op_type(), "input '" + i + "' is not defined before this node");
+    for (const auto& o : n.output()) known.insert(o);
+  }
+  for (const auto& o : g.output())
+    if (!known.count(o.name())) throw Error(src, "graph output '" + o.name() + "' is not computed by any node");
+}
+
 }  // namespace
 
 Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
@@ -151,8 +169,14 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
     throw Error(src, "not a valid ONNX model (no opset_import)");
   if (opset != -1 && opset < 7) {  // lifted by onnx's own version converter (its adapters define the semantics)
     try {
+      // The converter trusts its input (it dereferences undefined names: a segfault in libonnx), so
+      // the model must be wired and pass onnx's own checker first (a ValidationError, caught below).
+      check_wiring(model.graph(), src);
+      onnx::checker::check_model(model);
       onnx::shape_inference::InferShapes(model);  // the converter's adapters need every input's shape
       model = onnx::version_conversion::ConvertVersion(model, 7);
+    } catch (const Error&) {
+      throw;
     } catch (const std::exception& e) {
       throw Error(src, "ONNX opset " + std::to_string(opset) +
                            " is older than nanogate reads (7 to 21) and onnx's version converter cannot lift it to "
@@ -190,7 +214,7 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
     }
     if (checked_num_elements(t.shape) < 0)
       throw Error(src, "graph input '" + in.name() + "' has shape " + shape_str(t.shape) +
-                           ": more than 2^28 values per event (nanogate's limit)");
+                           ": more than 2^24 values per event (nanogate's limit)");
     t.known_shape = true;
     graph.inputs.push_back(t.name);
     graph.tensors[t.name] = t;

@@ -35,8 +35,8 @@ struct PyVal {
   std::string str;  // Str
   int64_t num = 0;  // Int
   bool flag = false;  // Bool
-  std::vector<PyVal> items;  // Seq (tuple or list)
-  std::vector<std::pair<std::string, PyVal>> dict;  // Dict
+  std::vector<PyVal> items;  // Seq (tuple or list); Dict: the values
+  std::vector<std::string> keys;  // Dict: keys[i] names items[i] (a pair<string, PyVal> member is an incomplete type for clang)
 };
 
 class HeaderParser {
@@ -118,7 +118,8 @@ class HeaderParser {
           fail("expected a string key");
         std::string key = string_lit();
         if (!eat(':')) fail("expected ':'");
-        v.dict.emplace_back(std::move(key), value(depth + 1));
+        v.keys.push_back(std::move(key));
+        v.items.push_back(value(depth + 1));
         if (eat('}')) break;
         if (!eat(',')) fail("expected ',' or '}'");
       }
@@ -310,7 +311,9 @@ Table read_npy(const std::string& path) {
   const PyVal* descr = nullptr;
   const PyVal* fortran = nullptr;
   const PyVal* shape = nullptr;
-  for (const auto& [key, val] : dict.dict) {
+  for (size_t i = 0; i < dict.keys.size(); ++i) {
+    const std::string& key = dict.keys[i];
+    const PyVal& val = dict.items[i];
     if (key == "descr") descr = &val;
     else if (key == "fortran_order") fortran = &val;
     else if (key == "shape") shape = &val;

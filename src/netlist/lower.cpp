@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "nanogate/emulate/emulator.hpp"
+#include "nanogate/error.hpp"
 #include "netlist/lower_internal.hpp"
 #include "netlist/net_eval.hpp"
 
@@ -45,7 +46,9 @@ const Node* final_softmax(const Graph& g, const std::string& out, bool strip) {
 
 }  // namespace
 
-Netlist lower_to_netlist(const Model& model, const LowerOptions& options) {
+namespace {
+
+Netlist lower_model(const Model& model, const LowerOptions& options) {
   const Graph& g = model.graph;
   Netlist net;
   net.source = model.source;
@@ -108,6 +111,12 @@ Netlist lower_to_netlist(const Model& model, const LowerOptions& options) {
   remove_dead_values(net);
   net.verify();
   return net;
+}
+
+}  // namespace
+
+Netlist lower_to_netlist(const Model& model, const LowerOptions& options) {
+  return naming_file(model.source, [&] { return lower_model(model, options); });
 }
 
 }  // namespace nanogate

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "emulate/dense_exact.hpp"
 #include "nanogate/cmvm/cmvm.hpp"
 #include "netlist/lower_internal.hpp"
 
@@ -141,9 +142,7 @@ void lower_dense(LowerContext& cx, const Node& n) {
     d.b.assign(size_t(d.n_out), 0);
   }
   d.fp = d.tx.frac_bits() + d.tw.frac_bits();
-  // the layer emulator's exact_acc condition (src/emulate/layer_emulator.cpp)
-  d.exact = d.acc.overflow == Overflow::WRAP && d.acc.frac_bits() >= d.fp && d.acc.frac_bits() >= d.tb.frac_bits() &&
-            d.tb.frac_bits() <= d.fp && d.tx.width + d.tw.width + 24 < 63;
+  d.exact = dense_accumulates_exactly(d.tx, d.tw, d.tb, d.acc);  // the layer emulator's exact_acc
   std::vector<int> x = cx.operand(n, n.inputs[0]), y;
   if (d.n_in <= 0 || int64_t(x.size()) % d.n_in != 0)
     cx.fail(n, "input size " + std::to_string(x.size()) + " is not a multiple of " + std::to_string(d.n_in));

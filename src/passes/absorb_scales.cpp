@@ -195,8 +195,9 @@ struct Absorb {
       if (bw.size() != 1 || bw[0] != std::floor(bw[0]) || bw[0] < 1 || bw[0] > 16)
         fail(n, "a float-scale Quant becomes a Threshold layer, which takes 1..16 bits (got " +
                     std::to_string(bw[0]) + ")");
-      if (z.empty() || std::any_of(z.begin(), z.end(), [&](double v) { return v != z[0]; }) || z[0] != std::floor(z[0]))
-        fail(n, "Quant zero point must be one integer value");
+      if (z.empty() || std::any_of(z.begin(), z.end(), [&](double v) { return v != z[0]; }) ||
+          z[0] != std::floor(z[0]) || std::fabs(z[0]) > 65536)
+        fail(n, "Quant zero point must be one integer value within +-65536");
       zero = int64_t(z[0]);
       bool sg = n.attr_int("signed", 1) != 0, narrow = n.attr_int("narrow", 0) != 0;
       mode = n.attr_str("rounding_mode", "ROUND");
@@ -212,6 +213,9 @@ struct Absorb {
     for (size_t i = 0; i < sc.size(); ++i) {
       sc[i] = std::isnan(p.a[i]) ? 0.0 : p.a[i] / s[i];  // NaN: a padding zero, always code 0
       of[i] = p.b[i] / s[i] + double(mode == "SIGN" ? 0 : zero);
+      if (!std::isfinite(sc[i]) || !std::isfinite(of[i]))
+        fail(n, "the float constants before this quantizer (weights, biases, BatchNorm parameters, scales) give a "
+                "non-finite scale or offset at element " + std::to_string(i));
     }
     if (p.relu) {
       if (mode == "SIGN") std::fill(sc.begin(), sc.end(), 0.0), std::fill(of.begin(), of.end(), 1.0);

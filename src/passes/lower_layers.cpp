@@ -274,9 +274,8 @@ struct Lowering {
         Node c = n;
         if ((op == "ReduceSum" || op == "ReduceMax") && !n.has_attr("axes") && n.inputs.size() > 1 &&
             is_const(n.inputs[1])) {
-          std::vector<int64_t> ax;
-          for (double v : g.tensor(n.inputs[1]).values) ax.push_back(int64_t(v));
-          c.attrs["axes"] = ax;
+          const Tensor& axes = g.tensor(n.inputs[1]);
+          c.attrs["axes"] = int_values(FloatCtx{n, g.source}, FArray{axes.shape, axes.values}, "axes");
           c.inputs.resize(1);
         }
         out.push_back(c);

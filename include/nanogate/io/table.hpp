@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+#include "nanogate/error.hpp"
+
 namespace nanogate {
 
 /// Raised by every table reader/writer on failure. what() is a single line
@@ -39,7 +41,8 @@ namespace nanogate {
 /// for a bad value, the 1-based column, i.e. the field index).
 class IoError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  /// what(): `what` with its control characters escaped (one_line, error.hpp).
+  explicit IoError(const std::string& what) : std::runtime_error(one_line(what)) {}
 };
 
 /// A batch of events: rows × cols, row-major doubles (one event per row,

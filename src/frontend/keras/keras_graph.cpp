@@ -172,7 +172,7 @@ Graph load_model_file(const std::string& path, const std::string& weights) {
   }
   if (!weights.empty() && k != ModelKind::KerasJson)
     throw Error(path, "--weights applies to a Keras JSON architecture; this file holds its own weights");
-  return load_keras(path, weights);
+  return naming_file(path, [&] { return load_keras(path, weights); });
 }
 
 }  // namespace nanogate
