@@ -17,11 +17,6 @@ std::vector<int64_t> StreamLayout::order() const {
   return o;
 }
 
-int64_t StreamProc::steps() const {
-  if (kind == ProcKind::Window) return int64_t(step_read.size());
-  return 0;  // Pixel / Clone / Zip: one step per token (the planner knows the FIFO)
-}
-
 namespace {
 
 /// Most tokens per event a FIFO may carry (the schedule is simulated per token).
@@ -141,7 +136,7 @@ class Planner {
     return it->second;
   }
 
-  /// A Window from `in` (elements of type `in_type`) to the layout `out`:
+  /// A Window from `in` (its FIFO's element type) to the layout `out`:
   /// output element i = input element map[i] (-1: zero), cast to out_type.
   int window(const std::string& name, const Located& in, const std::vector<int64_t>& map, const StreamLayout& out,
              const Fixed& out_type) {

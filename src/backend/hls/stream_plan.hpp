@@ -87,7 +87,6 @@ struct StreamProc {
   int64_t depth = 1;
   std::vector<int64_t> src, step_read, step_row;
   Fixed out_type;              ///< Window / Zip: the output element type (the cast applied)
-  int64_t steps() const;       ///< steps per event
 };
 
 /// The whole io_stream design.
