@@ -10,7 +10,7 @@ cd "$ROOT"
 BUILD="${NANOGATE_BUILD_DIR:-build}"
 
 APT_PACKAGES=(cmake ninja-build g++ libprotobuf-dev protobuf-compiler libonnx-dev nlohmann-json3-dev
-              libyaml-cpp-dev libhdf5-dev libzip-dev libcli11-dev liblemon-dev libgtest-dev libgmock-dev libbenchmark-dev python3-venv
+              libyaml-cpp-dev libhdf5-dev libzip-dev libcli11-dev liblemon-dev libgtest-dev libgmock-dev libbenchmark-dev python3-venv ccache
               verilator yosys nextpnr-ice40 fpga-icestorm iverilog ghdl
               clang libfuzzer-14-dev  # clang + libFuzzer: the sanitizer build and fuzz targets (scripts/fuzz.sh)
               chromium)               # headless rendering test of nanogate report's report.html
@@ -46,6 +46,7 @@ fi
 
 # Xilinx's Apache-2.0 ap_types headers ship inside the hls4ml wheel (never copied
 # into this repository): with them, the ap_fixed cross-check test is built too.
+source scripts/ccache.sh
 AP_TYPES="$(.venv/bin/python -c 'import hls4ml, os; print(os.path.join(os.path.dirname(hls4ml.__file__), "templates", "vivado", "ap_types"))' 2>/dev/null || true)"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNANOGATE_AP_TYPES_DIR="$AP_TYPES" >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"

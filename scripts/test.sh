@@ -9,11 +9,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source scripts/ccache.sh
 bash scripts/setup.sh
 BUILD="${NANOGATE_BUILD_DIR:-build}"
 ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)"
 # The Python package: pip install . builds the same C++ core into the nanobind
-# extension (scikit-build-core, incremental in build/python).
+# extension (scikit-build-core, incremental in build-python/; ccache reuses
+# build/'s objects).
 echo "test: pip install . (Python package)"
 mkdir -p "$BUILD"
 if ! .venv/bin/pip install --disable-pip-version-check --no-build-isolation . > "$BUILD/pip-install.log" 2>&1; then
@@ -21,7 +23,10 @@ if ! .venv/bin/pip install --disable-pip-version-check --no-build-isolation . > 
   echo "test: pip install . failed (log: $BUILD/pip-install.log)"
   exit 1
 fi
-NANOGATE_BUILD_DIR="$BUILD" .venv/bin/python -m pytest -q tests/python
+# pytest-xdist: one worker per core (NANOGATE_PYTEST_WORKERS), whole files per
+# worker so that module fixtures are built once.
+NANOGATE_BUILD_DIR="$BUILD" .venv/bin/python -m pytest -q -n "${NANOGATE_PYTEST_WORKERS:-$(nproc)}" --dist loadfile \
+    --durations=15 tests/python
 if [[ "${NANOGATE_SKIP_FUZZ:-0}" != 1 ]]; then
   echo "test: sanitizers and fuzzing (scripts/sanitize.sh, scripts/fuzz.sh)"
   NANOGATE_SANITIZE_CTEST=0 bash scripts/sanitize.sh
