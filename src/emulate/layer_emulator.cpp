@@ -16,6 +16,7 @@
 #include "emulate/float_ops.hpp"
 #include "nanogate/emulate/emulator.hpp"
 #include "nanogate/error.hpp"
+#include "nanogate/progress.hpp"
 
 namespace nanogate {
 
@@ -69,9 +70,10 @@ struct Emulator::Impl {
 
   EmulatorResult run_typed(const double* x, const int64_t* fw, int64_t rows, bool trace,
                            const std::vector<std::string>& names) const;
-  /// Events [row0, row0 + rows) into res (which is sized for all events).
+  /// Events [row0, row0 + rows) into res (which is sized for all events);
+  /// each finished chunk of events is added to `bar`.
   void run_range(const double* x, const int64_t* fw, int64_t row0, int64_t rows, bool trace,
-                 const std::set<std::string>& want, EmulatorResult& res) const;
+                 const std::set<std::string>& want, EmulatorResult& res, Progress& bar) const;
 
   [[noreturn]] void fail(const Node& n, const std::string& why) const {
     throw Error(model->source, n.name, n.op, why);
@@ -453,8 +455,9 @@ EmulatorResult Emulator::Impl::run_typed(const double* x, const int64_t* fw, int
   std::set<std::string> want(names.begin(), names.end());
   // Traces are appended in event order: one thread.
   int nt = trace ? 1 : threads_for(rows, threads);
+  Progress bar(float_mode ? "emulate (float)" : "emulate", rows, "events");
   if (nt <= 1) {
-    run_range(x, fw, 0, rows, trace, want, res);
+    run_range(x, fw, 0, rows, trace, want, res, bar);
     return res;
   }
   // Contiguous row ranges, one per thread, each with its own buffers, writing
@@ -467,7 +470,7 @@ EmulatorResult Emulator::Impl::run_typed(const double* x, const int64_t* fw, int
     int64_t a = std::min(rows, t * per), b = std::min(rows, a + per);
     auto job = [&, t, a, b] {
       try {
-        run_range(x, fw, a, b - a, false, want, res);
+        run_range(x, fw, a, b - a, false, want, res, bar);
       } catch (...) {
         errs[size_t(t)] = std::current_exception();
       }
@@ -482,7 +485,7 @@ EmulatorResult Emulator::Impl::run_typed(const double* x, const int64_t* fw, int
 }
 
 void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0, int64_t rows, bool trace,
-                               const std::set<std::string>& want, EmulatorResult& res) const {
+                               const std::set<std::string>& want, EmulatorResult& res, Progress& bar) const {
   const Impl& I = *this;
   Work w;
   w.data.resize(I.bufs.size());
@@ -573,6 +576,7 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
             tr.push_back(w.data[bi][k]);
           }
         }
+    bar.add(n);
   }
 }
 

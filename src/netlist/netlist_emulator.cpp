@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "nanogate/error.hpp"
+#include "nanogate/progress.hpp"
 #include "netlist/net_eval.hpp"
 
 namespace nanogate {
@@ -39,6 +40,7 @@ void NetlistEmulator::run_chunks(const int64_t* raw, int64_t rows, Emit&& emit) 
   const Netlist& N = *n_;
   const Plan& P = *plan_;
   std::vector<int64_t> buf(N.values.size() * size_t(kChunk));
+  Progress bar("netlist emulator", rows, "vectors");
   for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
     const int64_t m = std::min(kChunk, rows - r0);
     for (size_t i = 0; i < N.values.size(); ++i) {
@@ -68,6 +70,7 @@ void NetlistEmulator::run_chunks(const int64_t* raw, int64_t rows, Emit&& emit) 
       }
     }
     emit(r0, m, buf.data());
+    bar.add(m);
   }
 }
 

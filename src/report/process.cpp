@@ -2,6 +2,8 @@
 // the process group (see nanogate/report/process.hpp).
 #include "nanogate/report/process.hpp"
 
+#include "nanogate/progress.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,10 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -112,6 +116,31 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   return r;
+}
+
+int run_shell(const std::string& cmd, const std::string& label, const std::string& lines_of, int64_t total,
+              const std::string& unit) {
+  Progress bar(label, lines_of.empty() ? 0 : total, unit);
+  ProcessOptions po;
+  po.heartbeat_s = Progress::enabled() ? 0.2 : 0;
+  std::ifstream grow;  // lines_of, read as it grows
+  int64_t lines = 0;
+  char buf[1 << 14];
+  po.heartbeat = [&](double) {
+    if (lines_of.empty()) return bar.tick();
+    if (!grow.is_open()) grow.open(lines_of, std::ios::binary);
+    if (!grow.is_open()) return bar.tick();
+    grow.clear();  // past EOF: read what was appended since
+    while (grow.read(buf, sizeof buf) || grow.gcount() > 0) lines += std::count(buf, buf + grow.gcount(), '\n');
+    bar.set(lines);
+  };
+  ProcessResult r;
+  try {
+    r = run_process({"/bin/sh", "-c", cmd}, po);
+  } catch (const std::runtime_error&) {
+    return -1;
+  }
+  return r.signal ? 128 + r.signal : r.exit_code;
 }
 
 }  // namespace nanogate::report

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "nanogate/error.hpp"
+#include "nanogate/progress.hpp"
 #include "nanogate/report/process.hpp"
 #include "nanogate/report/synth.hpp"
 
@@ -53,7 +54,7 @@ std::string need_tool(const std::string& dir, const std::vector<std::string>& ca
 }
 
 /// One line per stage with the elapsed seconds, to opts.progress.
-struct Progress {
+struct StageLog {
   std::ostream* out;
   std::string family;
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
@@ -159,7 +160,7 @@ SynthResult run_flow(const std::string& dir, const SynthOptions& opts) {
       nextpnr = need_tool(dir, {"nextpnr-ice40"}, "apt-get install nextpnr-ice40 fpga-icestorm");
   }
 
-  Progress prog{opts.progress, fname};
+  StageLog prog{opts.progress, fname};
   SynthResult r;
   r.family = fam;
   r.top = top;
@@ -174,7 +175,14 @@ SynthResult run_flow(const std::string& dir, const SynthOptions& opts) {
     po.cwd = dir;
     po.log_path = to_log.string();
     po.timeout_s = std::max(1.0, timeout);
-    po.heartbeat = [&](double t) { prog.line(what + ": still running (" + fmt("%.0f", t) + " s)"); };
+    // A progress bar (elapsed time) when progress output is on, else a line every 30 s.
+    nanogate::Progress bar("synth " + fname + ": " + what);
+    const bool bars = nanogate::Progress::enabled();
+    po.heartbeat_s = bars ? 0.2 : 30;
+    po.heartbeat = [&](double t) {
+      if (bars) bar.tick();
+      else prog.line(what + ": still running (" + fmt("%.0f", t) + " s)");
+    };
     try {
       return run_process(argv, po);
     } catch (const std::runtime_error& e) {

@@ -3,12 +3,17 @@
 //
 // Every error is one line on stderr naming the file, the node and the reason,
 // with exit status 1; a usage error is one line too (exit status: CLI11's code).
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "commands.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/io/table.hpp"
+#include "nanogate/progress.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"nanogate: quantized neural networks to bit-exact FPGA firmware"};
@@ -30,6 +35,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "nanogate: error: %s (see nanogate --help)\n", e.what());
     return e.get_exit_code();
   }
+  // Progress bars (nanogate/progress.hpp): redrawn in place when stderr is a
+  // terminal; NANOGATE_PROGRESS=1 prints them as lines (logs), =0 turns them off.
+  const char* pe = std::getenv("NANOGATE_PROGRESS");
+  const std::string progress = pe ? pe : "";
+  if (progress == "1") nanogate::set_progress_output(stderr, false);
+  else if (progress != "0" && ::isatty(STDERR_FILENO)) nanogate::set_progress_output(stderr, true);
   try {
     for (auto& c : commands)
       if (c.app->parsed()) return c.run();

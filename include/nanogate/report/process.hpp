@@ -5,6 +5,7 @@
 // to a log file; a wall-clock timeout kills the whole process group.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -38,5 +39,14 @@ struct ProcessOptions {
 /// process group, waits for it and reports how it ended. Throws
 /// std::runtime_error when it cannot be started at all (e.g. log not writable).
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opts);
+
+/// Runs `cmd` with /bin/sh -c (the caller quotes every path in it), showing a
+/// progress bar labelled `label` while it runs (nanogate/progress.hpp; nothing
+/// when progress output is off). With `lines_of` set, the bar counts the lines
+/// that file has so far (a simulator writing one output line per vector)
+/// against `total` `unit`s; else it shows the elapsed time. Returns the exit
+/// status, 128 + the signal when one ended it, -1 when /bin/sh cannot start.
+int run_shell(const std::string& cmd, const std::string& label, const std::string& lines_of = "", int64_t total = 0,
+              const std::string& unit = "");
 
 }  // namespace nanogate::report

@@ -11,6 +11,7 @@
 
 #include "nanogate/backend/hls.hpp"
 #include "nanogate/error.hpp"
+#include "nanogate/report/process.hpp"
 
 namespace nanogate {
 
@@ -127,7 +128,7 @@ CsimResult run_csim(const std::string& dir, const std::vector<int64_t>& raw_inpu
                       quote((build / "firmware.o").string()) + " " + quote((build / "tb.o").string()) + " -o " +
                       quote(bin.string()) + " >> " + quote(log.string()) + " 2>&1";
     fs::remove(bin);
-    int rc = std::system(cmd.c_str());
+    int rc = report::run_shell(cmd, "csim: g++ build");
     if (rc != 0 || !fs::exists(bin))
       throw Error(dir, "csim build failed (" + log.string() + "): " + first_error(read_text(log)));
     res.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -150,7 +151,7 @@ CsimResult run_csim(const std::string& dir, const std::vector<int64_t>& raw_inpu
   fs::path log = build / "csim_run.log";
   std::string cmd = quote(bin.string()) + " " + quote(in.string()) + " " + quote(out.string()) + " > " +
                     quote(log.string()) + " 2>&1";
-  int rc = std::system(cmd.c_str());
+  int rc = report::run_shell(cmd, "csim: testbench", out.string(), rows, "vectors");
   res.run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (rc != 0) throw Error(dir, "csim testbench failed: " + first_error(read_text(log)));
   std::ifstream f(out);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "nanogate/error.hpp"
+#include "nanogate/report/process.hpp"
 
 namespace nanogate::rtl_detail {
 
@@ -33,10 +34,8 @@ std::string sh_quote(const std::string& s) {
   return r + "'";
 }
 
-int run_shell(const std::string& cmd) {
-  const int st = std::system(cmd.c_str());
-  if (st == -1) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+int run_shell(const std::string& cmd, const std::string& label, const std::string& lines_of, int64_t total) {
+  return report::run_shell(cmd, label, lines_of, total, "vectors");
 }
 
 void write_script(const std::filesystem::path& dir, const std::string& name, const std::string& script) {

@@ -2,6 +2,7 @@
 // (internal: shared by the Verilator and the GHDL harness).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -17,9 +18,11 @@ std::string read_tail(const std::filesystem::path& path, size_t max_chars);
 /// `s` single-quoted for /bin/sh.
 std::string sh_quote(const std::string& s);
 
-/// Runs `cmd` with /bin/sh; returns its exit status (-1: could not run it,
-/// 128: killed by a signal).
-int run_shell(const std::string& cmd);
+/// Runs `cmd` with /bin/sh under a progress bar labelled `label`
+/// (report::run_shell): with `lines_of`, the bar counts that file's lines
+/// against `total` vectors. Returns its exit status (-1: could not run it,
+/// 128 + N: killed by signal N).
+int run_shell(const std::string& cmd, const std::string& label, const std::string& lines_of = "", int64_t total = 0);
 
 /// Writes `script` to dir/name and makes it executable. Throws
 /// nanogate::Error when it cannot be written.

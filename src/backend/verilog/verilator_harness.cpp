@@ -149,7 +149,8 @@ void build_verilator_sim(const std::string& dir, const VerilogOptions& o) {
   namespace fs = std::filesystem;
   const fs::path log = fs::path(dir) / "build_sim.log";
   const int rc = run_shell("sh " + sh_quote((fs::path(dir) / "build_sim.sh").string()) + " > " + sh_quote(log.string()) +
-                           " 2>&1");
+                               " 2>&1",
+                           "verify: Verilator build");
   if (rc != 0)
     throw Error(dir, "Verilator build of " + o.top + " failed (exit " + std::to_string(rc) + "); see " + log.string() +
                          ":\n" + read_tail(log, 2000));
@@ -175,8 +176,11 @@ std::vector<int64_t> run_verilator_sim(const std::string& dir, const Netlist& n,
     if (!f) throw Error(in.string(), "cannot write the file");
   }
   const fs::path exe = fs::path(dir) / "obj_dir" / ("V" + o.top);
+  std::error_code gone;
+  fs::remove(out, gone);  // the progress bar counts the lines of this run's file
   const int rc = run_shell(sh_quote(exe.string()) + " " + sh_quote(in.string()) + " " + sh_quote(out.string()) + " > " +
-                           sh_quote(log.string()) + " 2>&1");
+                               sh_quote(log.string()) + " 2>&1",
+                           "verify: Verilator simulation", out.string(), rows);
   if (rc != 0)
     throw Error(exe.string(), "simulation failed (exit " + std::to_string(rc) + "): " + read_tail(log, 1000));
   std::ifstream f(out);

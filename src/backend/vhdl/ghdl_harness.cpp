@@ -149,8 +149,11 @@ std::vector<int64_t> run_ghdl_sim(const std::string& dir, const Netlist& n, cons
     if (!f) throw Error(in.string(), "cannot write the file");
   }
   const fs::path script = fs::path(dir) / "sim_ghdl.sh";
+  std::error_code gone;
+  fs::remove(out, gone);  // the progress bar counts the lines of this run's file
   const int rc = rtl_detail::run_shell("sh " + rtl_detail::sh_quote(script.string()) + " > " +
-                                       rtl_detail::sh_quote(log.string()) + " 2>&1");
+                                           rtl_detail::sh_quote(log.string()) + " 2>&1",
+                                       "verify: GHDL analysis + simulation", out.string(), rows);
   if (rc != 0) {  // one line: GHDL's first message ("file:line:col: reason"), then where the whole log is
     std::ifstream lf(log);
     std::string first;
