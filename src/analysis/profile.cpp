@@ -43,6 +43,7 @@ Fixed widened(const Fixed& t) {
 struct Acc {
   TensorProfile p;
   uint64_t or_bits = 0;           // OR of the codes: trailing zeros = unused LSBs
+  uint64_t or_exact = 0;          // OR of the exact values at the type's LSB (low 64 bits)
   std::optional<Fixed> exact_accum;  // the twin's accumulator (Dense, ReduceSum)
   i128 rmin = 0, rmax = 0;        // exact values rounded at the type's LSB (no overflow)
   i128 emin = 0, emax = 0;        // exact values in exact_type codes
@@ -71,6 +72,7 @@ void account(Acc& a, i128 v, int frac, int64_t o, bool count_overflow) {
   a.p.inner += quantize(v, frac, t) != o;
   if (!a.any_exact) a.rmin = a.rmax = r, a.emin = a.emax = v;
   a.rmin = std::min(a.rmin, r), a.rmax = std::max(a.rmax, r);
+  a.or_exact |= uint64_t(r);
   a.emin = std::min(a.emin, v), a.emax = std::max(a.emax, v);
   a.any_exact = true;
 }
@@ -268,11 +270,16 @@ std::vector<TensorProfile> profile_tensors(const Model& m, const double* x, int6
       p.exact_max = std::ldexp(double(hi), -fe);
       if (!p.by_model) {
         bool uns = a.rmin >= 0 && (!t.is_signed || (!input && !p.exact_type.is_signed));
-        int w = std::min(uns ? 63 : 64, width_for(a.rmin, a.rmax, !uns) + margin);
-        p.suggested = Fixed{!uns, w, w - F, t.rounding, t.overflow};
+        // Fractional bits no exact value used are trimmed when the type rounded
+        // nothing on these events: the suggestion then holds every one of
+        // them exactly, as the original did (the trimmed LSBs are zero).
+        const int trim = p.rounded == 0 && F > 0 ? std::min(F, a.or_exact ? std::countr_zero(a.or_exact) : 64) : 0;
+        const int fs = F - trim;
+        int w = std::min(uns ? 63 : 64, width_for(a.rmin >> trim, a.rmax >> trim, !uns) + margin);
+        p.suggested = Fixed{!uns, w, w - fs, t.rounding, t.overflow};
         if (p.accum && a.exact_accum && *a.exact_accum != *p.accum) {
           bool sa = p.accum->is_signed || !uns;  // an unsigned accumulator stays unsigned for unsigned results
-          int fa = p.accum->frac_bits(), ia = std::min((sa ? 64 : 63) - fa, w - F);
+          int fa = p.accum->frac_bits(), ia = std::min((sa ? 64 : 63) - fa, w - fs);
           int wa = std::max(1, ia + fa);
           p.suggested_accum = Fixed{sa, wa, wa - fa, p.accum->rounding, p.accum->overflow};
         }

@@ -10,6 +10,7 @@ examples/axol1tl/make_samples.py, the threshold codes for 1 and 5 kHz, the
 counts above them and the efficiency equal numpy on the emulated scores."""
 import importlib.util
 import json
+import re
 
 import numpy as np
 import onnx
@@ -83,6 +84,40 @@ def test_profile_overflows_equal_numpy_and_suggestion_removes_them(tmp_path):
     assert np.array_equal(emulate(JET, x, tmp_path, config=suggested), emulate(JET, x, tmp_path, config=wide))
     for name in overflowing:  # every overflowing layer got more integer bits
         assert json.loads(suggested.read_text())["LayerName"][name]["Precision"]["result"] != "fixed<16,6>"
+
+
+def test_profile_trims_fractional_bits_no_value_uses(tmp_path):
+    """A Dense layer whose weights and bias sit on a 2^-2 grid, fed integer
+    inputs: its exact sums are multiples of 1/4, so fixed<16,6> rounds nothing
+    and its 8 lowest fractional bits are never used. The suggestion keeps 2
+    fractional bits (not 10), and the suggested model equals the wide one bit
+    for bit on these events."""
+    import onnx.helper as oh
+
+    rng = np.random.default_rng(5)
+    w = rng.integers(-8, 8, (4, 3)) / 4.0
+    b = np.array([0.75, -0.5, 0.25])
+    g = oh.make_graph(
+        [oh.make_node("MatMul", ["x", "w"], ["mm"], name="fc"), oh.make_node("Add", ["mm", "b"], ["y"], name="fc_bias")],
+        "g", [oh.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 4])],
+        [oh.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 3])],
+        [numpy_helper.from_array(w.astype(np.float32), "w"), numpy_helper.from_array(b.astype(np.float32), "b")])
+    model = tmp_path / "grid.onnx"
+    onnx.save(oh.make_model(g, opset_imports=[oh.make_opsetid("", 13)], ir_version=8), str(model))
+    x = rng.integers(-20, 21, (2000, 4)).astype(np.float64)
+    p, suggested = profile(tmp_path / "a", model, x, "--no-luts")
+    (fc,) = [r for r in p["tensors"] if r["node"] == "fc"]
+    assert fc["rounded"] == 0 and fc["unused_frac_bits"] == 8, fc
+    exact = x @ w + b  # |exact| <= 4 * 20 * 2 + 0.75 < 2^8
+    span = int(np.ceil(np.log2(np.abs(exact).max() + 0.25))) + 1  # signed integer bits that hold every value
+    t = fc["suggested"]
+    assert re.fullmatch(r"fixed<(\d+),(\d+)>", t), t
+    W, I = map(int, re.fullmatch(r"fixed<(\d+),(\d+)>", t).groups())
+    assert W - I == 2 and I == span + 1, (t, span)  # 2 fractional bits; --margin 1
+    wide = tmp_path / "wide.json"
+    wide.write_text(json.dumps({"Model": {"Precision": "fixed<40,30>"}}))
+    y = emulate(model, x, tmp_path, config=suggested)
+    assert np.array_equal(y, exact) and np.array_equal(y, emulate(model, x, tmp_path, config=wide))
 
 
 def test_profile_qonnx_has_no_overflow(tmp_path):
