@@ -1,5 +1,6 @@
 // nanogate convert MODEL -o DIR [--backend verilog|vhdl|vitis] [--config CFG] [--clock-period NS] [--force]
 //   verilog, vhdl: [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid] [--register-ports]
+//            [--tb-vectors N] (events of the cocotb testbench in DIR/tb/)
 //            (vhdl: the same pipelined netlist printed as VHDL-2008, see backend/vhdl.hpp)
 //   vitis:   [--strategy Latency|Resource|DA] [--reuse-factor R] [--top NAME] [--part PART]
 //            [--io-type io_parallel|io_stream] [--dc N]
@@ -116,6 +117,10 @@ Command add_convert(CLI::App& app) {
   sub->add_flag("--no-valid", o->no_valid, "verilog: omit the valid_in / valid_out ports");
   sub->add_flag("--register-ports", o->p.register_ports,
                 "verilog: register every input and output port (one cycle each, counted in the latency)");
+  sub->add_option("--tb-vectors", o->p.testbench_vectors,
+                  "verilog, vhdl: events in the cocotb testbench's vectors (DIR/tb/, run: python DIR/tb/run.py)")
+      ->check(CLI::Range(int64_t(1), int64_t(1000000)))
+      ->capture_default_str();
   sub->add_option("--strategy", o->strategy, "vitis: override every layer's Strategy")
       ->check(CLI::IsMember({"Latency", "Resource", "DA"}));
   sub->add_option("--reuse-factor", o->reuse, "vitis: override every layer's ReuseFactor")->check(CLI::PositiveNumber);

@@ -12,6 +12,10 @@
 //   <top>_pkg.vhd, <top>.vhd   the package (I/O types) and the entity
 //   tb_<top>.vhd, sim_ghdl.sh  the GHDL testbench and its script
 //   Both:
+//   tb/                 the cocotb testbench (src/backend/rtl/cocotb.hpp):
+//                       test_<top>.py, run.py (`python DIR/tb/run.py`: Icarus
+//                       Verilog or GHDL), vectors_in.txt / vectors_out.txt
+//                       (firmware_test_vectors and the layer emulator's codes)
 //   model/              copies of the model file and the configuration
 //   report.json         "generator": "nanogate", "backend" ("verilog" | "vhdl"),
 //                       top, verilog (or vhdl and package), options, latency
@@ -47,6 +51,7 @@ struct VerilogProjectOptions {
   std::string family = "xc7";    ///< delay model and Yosys flow: xc7, xcup, ice40, ecp5
   bool valid = true;             ///< valid_in / valid_out ports
   bool register_ports = false;   ///< a register on every input and output port (pipeline_netlist)
+  int64_t testbench_vectors = 500;  ///< events in the cocotb testbench's vector files (tb/)
   bool force = false;            ///< overwrite a non-empty folder not written by nanogate
   bool allow_inexact = false;    ///< convert layers that are not bit-exact with the model (require_exact)
 };

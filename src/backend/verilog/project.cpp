@@ -22,6 +22,7 @@
 #include "nanogate/netlist/netlist_emulator.hpp"
 #include "nanogate/passes/passes.hpp"
 #include "nanogate/report/synth.hpp"
+#include "backend/rtl/cocotb.hpp"
 #include "naming.hpp"
 #include "quantize_plan.hpp"
 
@@ -117,6 +118,26 @@ bool written_by_nanogate(const fs::path& dir) {
   } catch (const nlohmann::json::exception&) {
     return false;
   }
+}
+
+/// The cocotb testbench's vectors: `rows` firmware_test_vectors (seed 1) and
+/// the layer emulator's output codes for them (ports concatenated, row-major).
+std::pair<std::vector<int64_t>, std::vector<int64_t>> testbench_vectors(const Model& model, const Netlist& n,
+                                                                        int64_t rows) {
+  std::vector<Fixed> types;
+  std::vector<std::string> out_tensors;
+  for (const auto& p : n.inputs) types.insert(types.end(), p.values.size(), p.type);
+  for (const auto& p : n.outputs) out_tensors.push_back(p.tensor);
+  std::vector<int64_t> x = firmware_test_vectors(types, rows, 1);
+  const EmulatorResult r = Emulator(model).run_firmware(x.data(), rows, true, out_tensors);
+  std::vector<int64_t> y;
+  for (int64_t row = 0; row < rows; ++row)
+    for (const auto& p : n.outputs) {
+      const auto& codes = r.trace_raw.at(p.tensor);
+      const size_t cnt = p.values.size();
+      y.insert(y.end(), codes.begin() + std::ptrdiff_t(size_t(row) * cnt), codes.begin() + std::ptrdiff_t(size_t(row + 1) * cnt));
+    }
+  return {std::move(x), std::move(y)};
 }
 
 Model compile(const std::string& model_path, const std::string& config_path, const std::string& weights = "") {
@@ -228,6 +249,15 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
     write_rtl_files(dir, n, vo);
     write_text(d / ys, report::yosys_script(family, p.verilog_file, p.top));
   }
+  rtl_detail::CocotbDesign tb;
+  tb.top = p.top;
+  tb.hdl = o.hdl;
+  tb.sources = vhdl ? std::vector<std::string>{p.top + "_pkg.vhd", p.verilog_file} : std::vector<std::string>{p.verilog_file};
+  tb.latency = p.pipeline.latency_cycles;
+  tb.valid = o.valid;
+  const int64_t tb_rows = std::max<int64_t>(1, o.testbench_vectors);
+  const auto [tb_in, tb_out] = testbench_vectors(model, n, tb_rows);
+  rtl_detail::write_cocotb_testbench(d, n, tb, tb_in, tb_out, tb_rows);
   // Copies of the inputs, so that verify needs nothing outside DIR.
   fs::create_directories(d / "model", ec);
   const std::string model_copy = "model/" + fs::path(o.model_path).filename().string();
@@ -257,6 +287,10 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   if (vhdl) j["package"] = p.top + "_pkg.vhd";
   j["testbench"] = "tb_" + p.top + (vhdl ? ".vhd" : ".cpp");
   j["build_script"] = vhdl ? "sim_ghdl.sh" : "build_sim.sh";
+  j["cocotb"] = {{"test", "tb/test_" + p.top + ".py"},
+                 {"run", "tb/run.py"},
+                 {"simulator", vhdl ? "ghdl" : "icarus"},
+                 {"vectors", tb_rows}};
   j["yosys_script"] = vhdl ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(ys);
   j["model"] = {{"path", fs::absolute(o.model_path).lexically_normal().string()},
                 {"copy", model_copy},
