@@ -160,10 +160,12 @@ by nanogate: do not edit.
   python tb/run.py [--vectors N] [--simulator SIM] [--waves]
 
 SIM: @SIMULATORS_TEXT@ (the first is the default). Needs cocotb (pip install
-cocotb) and the simulator on PATH. Builds in tb/sim_build/SIM/; exit status 0
-when every test passed, 1 otherwise (the log names the first wrong output).
+cocotb) and the simulator on PATH. Builds in tb/sim_build/SIM/ (build.log);
+exit status 0 when every test passed, 1 otherwise (the log names the first
+wrong output).
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -184,15 +186,29 @@ def main(argv=None):
     ap.add_argument("--vectors", type=int, default=0, help="events per test (default: all of vectors_in.txt)")
     ap.add_argument("--waves", action="store_true", help="record a waveform in the build folder")
     a = ap.parse_args(argv)
+    # Under pytest the runner checks the results itself and exits early: run.py
+    # behaves the same from any parent process.
+    os.environ.pop("PYTEST_CURRENT_TEST", None)
     build_dir = HERE / "sim_build" / a.simulator
     flags = ["--std=08"] if LANGUAGE == "VHDL-2008" else []
     runner = get_runner(a.simulator)
-    runner.build(sources=[HERE.parent / s for s in SOURCES], hdl_toplevel=TOP, build_dir=build_dir,
-                 build_args=flags, always=True, timescale=("1ns", "1ps"), waves=a.waves)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    log = build_dir / "build.log"  # Icarus warns once per (* keep *) attribute: kept out of the test log
+    try:
+        runner.build(sources=[HERE.parent / s for s in SOURCES], hdl_toplevel=TOP, build_dir=build_dir,
+                     build_args=flags, always=True, timescale=("1ns", "1ps"), waves=a.waves, log_file=log)
+    except RuntimeError as e:
+        print(log.read_text()[-3000:] if log.exists() else "")
+        print(f"{TOP}: the {a.simulator} build failed ({e}); log: {log}")
+        return 1
     run_flags = flags + ([f"--workdir={build_dir}"] if a.simulator == "ghdl" else [])
     xml = runner.test(test_module=f"test_{TOP}", hdl_toplevel=TOP, test_dir=HERE, build_dir=build_dir,
                       test_args=run_flags, extra_env={"NANOGATE_TB_VECTORS": str(a.vectors)}, waves=a.waves)
-    tests, failed = get_results(xml)
+    try:
+        tests, failed = get_results(xml)
+    except RuntimeError as e:  # the simulator ended before writing the results
+        print(f"{TOP}: {e}")
+        return 1
     print(f"{TOP}: {tests - failed}/{tests} cocotb tests passed ({a.simulator})")
     return 1 if failed else 0
 
