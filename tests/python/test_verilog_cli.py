@@ -47,7 +47,8 @@ def test_rtl_is_lint_clean(design):
 def test_convert_is_byte_identical(design, tmp_path):
     again = tmp_path / "again"
     run_cli("convert", MODEL, "-o", again, "--backend", "verilog", "--clock-period", "5")
-    for name in (TOP + ".v", "tb_" + TOP + ".cpp", "build_sim.sh", "report.json", "synth_xc7.ys"):
+    for name in (TOP + ".v", "tb_" + TOP + ".cpp", "build_sim.sh", "report.json", "synth_xc7.ys",
+                 f"tb/test_{TOP}.py", "tb/run.py", "tb/vectors_in.txt", "tb/vectors_out.txt"):
         assert (again / name).read_bytes() == (design / name).read_bytes(), name
 
 
