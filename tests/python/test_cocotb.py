@@ -25,9 +25,9 @@ N = 200  # events per cocotb test: ~10 s per language here
 LANGUAGES = {"verilog": (".v", "icarus"), "vhdl": (".vhd", "ghdl")}
 
 
-def run_testbench(design, *args):
+def run_testbench(design, vectors=N):
     """`python DIR/tb/run.py --vectors N`; returns the CompletedProcess (stdout and stderr merged)."""
-    return subprocess.run([sys.executable, str(design / "tb" / "run.py"), "--vectors", str(N), *args],
+    return subprocess.run([sys.executable, str(design / "tb" / "run.py"), "--vectors", str(vectors)],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
 
 
@@ -72,3 +72,25 @@ def test_testbench_fails_on_a_corrupted_constant(design, tmp_path):
     for test in ("back_to_back", "bubbles"):
         assert re.search(test + r": cycle \d+: event \d+: port out_global_out\[\d\] is -?\d+, expected -?\d+ "
                          r"\(latency \d+ cycle\(s\)\)", p.stdout), p.stdout[-3000:]
+
+
+def test_testbench_checks_the_latency(design, tmp_path):
+    lang, out = design
+    bad = tmp_path / "bad"
+    shutil.copytree(out, bad, ignore=shutil.ignore_patterns("sim_build"))
+    test = bad / "tb" / f"test_{TOP}.py"
+    latency = json.loads((out / "report.json").read_text())["latency"]["cycles"]
+    test.write_text(test.read_text().replace(f"LATENCY = {latency} ", f"LATENCY = {latency + 1} "))
+    p = run_testbench(bad, 20)
+    assert p.returncode == 1 and f"{TOP}: 0/2 cocotb tests passed" in p.stdout, p.stdout[-3000:]
+    assert "valid_out is 1, expected 0" in p.stdout, p.stdout[-3000:]  # the first event comes out a cycle early
+
+
+def test_combinational_design_without_valid_ports(tmp_path):
+    out = tmp_path / "comb"
+    run_cli("convert", MODEL, "-o", out, "--clock-period", 0, "--no-valid", "--tb-vectors", 50)
+    test = (out / "tb" / f"test_{TOP}.py").read_text()
+    assert "LATENCY = 0 " in test and "HAS_VALID = False " in test
+    p = run_testbench(out)
+    assert p.returncode == 0 and f"{TOP}: 2/2 cocotb tests passed (icarus)" in p.stdout, p.stdout[-3000:]
+    assert "bubbles: 50 events, every output code as expected" in p.stdout

@@ -108,9 +108,12 @@ def test_vhdl_and_verilog_have_the_same_ports_and_report(tmp_path, extra):
     vp = module_ports((tmp_path / "v" / f"{top}.v").read_text())
     hp = entity_ports((tmp_path / "h" / f"{top}.vhd").read_text(), (tmp_path / "h" / f"{top}_pkg.vhd").read_text())
     assert vp == hp and len(vp) == (3 if "--no-valid" in extra else 5)
-    files = {"backend", "verilog", "vhdl", "package", "testbench", "build_script", "yosys_script", "model"}
+    files = {"backend", "verilog", "vhdl", "package", "testbench", "build_script", "yosys_script", "model", "cocotb"}
     assert {k: v for k, v in rv.items() if k not in files} == {k: v for k, v in rh.items() if k not in files}
     assert rh["package"] == f"{top}_pkg.vhd" and rh["yosys_script"] is None
+    assert (rv["cocotb"]["simulator"], rh["cocotb"]["simulator"]) == ("icarus", "ghdl")
+    for f in ("vectors_in.txt", "vectors_out.txt"):  # the cocotb testbench checks one circuit
+        assert (tmp_path / "v" / "tb" / f).read_bytes() == (tmp_path / "h" / "tb" / f).read_bytes(), f
 
 
 def test_output_is_deterministic(tmp_path):
