@@ -12,6 +12,7 @@ from . import _nanogate
 from .model_source import _is_keras_model, is_keras_file, model_bytes, save_keras
 
 _ROLES = ("weight", "bias", "accum", "result")
+_RTL = ("verilog", "vhdl")  # the RTL backends: one circuit, two languages
 
 
 class _KerasFile:
@@ -72,12 +73,13 @@ def config_from_model(model, granularity="model", default_precision="fixed<16,6>
 
 class Firmware:
     """A converted model: bit-exact batched prediction, and the firmware
-    project written from the same IR (Verilog RTL or Vitis HLS C++) with its
-    verification (Verilator co-simulation / g++ C-simulation) and synthesis.
+    project written from the same IR (Verilog or VHDL RTL, or Vitis HLS C++)
+    with its verification (Verilator / GHDL co-simulation, g++ C-simulation)
+    and synthesis.
 
-    Attributes: config (the configuration used), backend ('verilog' or
+    Attributes: config (the configuration used), backend ('verilog', 'vhdl' or
     'vitis'), output_dir, clock_period (ns), family (FPGA family of the delay
-    model and Yosys flow), register_ports (Verilog: a register on every input
+    model and Yosys flow), register_ports (RTL: a register on every input
     and output port, one cycle each, counted in the latency).
     """
 
@@ -120,14 +122,16 @@ class Firmware:
 
     def write(self, force=False):
         """Writes the project into output_dir: Verilog RTL + Verilator harness +
-        Yosys script + report.json (backend 'verilog'), or the Vitis HLS project
-        (backend 'vitis'). A non-empty folder not written by nanogate is refused
-        unless force=True. Returns output_dir."""
+        Yosys script (backend 'verilog') or VHDL-2008 package + entity + GHDL
+        testbench (backend 'vhdl'), both with the cocotb testbench tb/ and
+        report.json; or the Vitis HLS project (backend 'vitis'). A non-empty
+        folder not written by nanogate is refused unless force=True. Returns
+        output_dir."""
         model_path, config_path = self._inputs_on_disk()
         period = 5.0 if self.clock_period is None else float(self.clock_period)
-        if self.backend == "verilog":
+        if self.backend in _RTL:
             _nanogate.write_verilog(self.output_dir, model_path, config_path, period, 2, self.family, True,
-                                    self.register_ports, force, self.allow_inexact)
+                                    self.register_ports, force, self.allow_inexact, self.backend)
         else:
             d = Path(self.output_dir)
             if d.exists() and any(d.iterdir()) and not (d / "nanogate_project.json").exists() and not force:
@@ -144,24 +148,28 @@ class Firmware:
         self._written = True
         return self.output_dir
 
-    def _need(self, backend):
-        if self.backend != backend:
-            raise _nanogate.NanogateError(f"{self.output_dir}: this needs backend='{backend}' (the firmware is {self.backend})")
+    def _need(self, *backends):
+        if self.backend not in backends:
+            need = " or ".join(f"'{b}'" for b in backends)
+            raise _nanogate.NanogateError(f"{self.output_dir}: this needs backend={need} (the firmware is {self.backend})")
         if not self._written:
             self.write(force=False)
 
     def verify(self, n=10000, seed=1):
-        """Verilator co-simulation of the RTL against the netlist and layer
-        emulators on n vectors covering the whole input range (backend
-        'verilog'). Returns a dict with 'vectors', 'exact', 'bit_exact' and,
-        on a mismatch, 'first_mismatch'."""
-        self._need("verilog")
+        """Co-simulation of the RTL against the netlist and layer emulators on
+        n vectors covering the whole input range: Verilator (backend
+        'verilog') or GHDL (backend 'vhdl', slower: tens to hundreds of
+        vectors/s). Returns a dict with 'vectors', 'exact', 'outputs',
+        'latency', 'bit_exact' and, on a mismatch, 'first_mismatch' (vector,
+        output, port, rtl, netlist, layer)."""
+        self._need(*_RTL)
         return _nanogate.verify_verilog(self.output_dir, int(n), int(seed))
 
     def synth(self, family=None, timeout=1800.0, quiet=False):
-        """Yosys synthesis (and nextpnr Fmax for ice40/ecp5) of the RTL;
-        returns the counts (LUT, FF, DSP, carry, Fmax) and records them in
-        report.json."""
+        """Yosys synthesis (and nextpnr Fmax for ice40/ecp5) of the RTL
+        (backend 'verilog': Debian's Yosys reads no VHDL; the 'vhdl' backend's
+        circuit is the same); returns the counts (LUT, FF, DSP, carry, Fmax)
+        and records them in report.json."""
         self._need("verilog")
         return json.loads(_nanogate.synth(self.output_dir, family or self.family, float(timeout), bool(quiet)))
 
@@ -265,21 +273,22 @@ def convert(model, config=None, backend="verilog", output_dir=None, clock_period
     (exported internally: Brevitas modules through Brevitas' QONNX export,
     others through torch.onnx; input_shape gives one event's shape).
     config: a dict like the CLI's config file (see config_from_model), or None.
-    backend: 'verilog' or 'vitis'. clock_period: ns (default 5, or the
-    config's ClockPeriod). output_dir: where write() puts the project
-    (default ./nanogate_prj). family: xc7, xcup, ice40 or ecp5.
-    register_ports (backend 'verilog' only): a register on every input and
-    output port, one cycle each, counted in the latency (as da4ml's RTL has).
+    backend: 'verilog', 'vhdl' (the same circuit as VHDL-2008) or 'vitis'.
+    clock_period: ns (default 5, or the config's ClockPeriod). output_dir:
+    where write() puts the project (default ./nanogate_prj). family: xc7,
+    xcup, ice40 or ecp5 (the delay model; the Yosys flow of 'verilog').
+    register_ports (backends 'verilog' and 'vhdl'): a register on every input
+    and output port, one cycle each, counted in the latency (as da4ml's RTL has).
     allow_inexact: run layers that are not bit-exact with the model (float
     constants rounded to default types); each is named in a warning.
     Raises ValueError for an unknown backend or register_ports with 'vitis';
     raises NanogateError (file, node, reason) for anything the core refuses,
     including the first layer that is not bit-exact unless allow_inexact.
     """
-    if backend not in ("verilog", "vitis"):
-        raise ValueError(f"backend must be 'verilog' or 'vitis', not {backend!r}")
-    if register_ports and backend != "verilog":
-        raise ValueError("register_ports is a Verilog option (backend='verilog')")
+    if backend not in _RTL + ("vitis",):
+        raise ValueError(f"backend must be 'verilog', 'vhdl' or 'vitis', not {backend!r}")
+    if register_ports and backend not in _RTL:
+        raise ValueError("register_ports is an RTL option (backend='verilog' or 'vhdl')")
     compiled, data, source = _compile(model, config, input_shape, weights)
     for w in compiled.require_exact(allow_inexact):
         warnings.warn(w, stacklevel=2)
