@@ -94,3 +94,43 @@ def test_combinational_design_without_valid_ports(tmp_path):
     p = run_testbench(out)
     assert p.returncode == 0 and f"{TOP}: 2/2 cocotb tests passed (icarus)" in p.stdout, p.stdout[-3000:]
     assert "bubbles: 50 events, every output code as expected" in p.stdout
+
+
+@pytest.mark.parametrize("lang,kind,field_bits", [("verilog", "packed", 8), ("vhdl", "axis", 16)])
+def test_integration_wrapper(tmp_path, lang, kind, field_bits):
+    """--wrapper: one packed input and output vector (the documented layout, in
+    report.json), registered ports (+2 cycles), driven by the same testbench
+    (padding bits of the inputs random); a corrupted constant is named with
+    its place in the packed output."""
+    out = tmp_path / kind
+    run_cli("convert", MODEL, "-o", out, "--backend", lang, "--wrapper", kind, "--field-bits", field_bits,
+            "--tb-vectors", 100, "--clock-period", 5)
+    rep = json.loads((out / "report.json").read_text())
+    ins, outs = ("s_axis_tdata", "m_axis_tdata") if kind == "axis" else ("in_data", "out_data")
+    w = rep["wrapper"]
+    assert (w["kind"], w["top"], w["in_bits"], w["out_bits"]) == (kind, f"{TOP}_{kind}", 64 * field_bits,
+                                                                  10 * field_bits)
+    assert w["fields"] == [
+        {"port": "in_Quant_0_out0", "bus": ins, "offset": 0, "elements": 64, "bits": 5, "stride": field_bits,
+         "signed": False},
+        {"port": "out_global_out", "bus": outs, "offset": 0, "elements": 10, "bits": 8, "stride": field_bits,
+         "signed": True}]
+    assert rep["options"]["register_ports"] is True and rep["latency"]["cycles"] == 8 + 2
+    assert rep["cocotb"]["test"] == f"tb/test_{TOP}_{kind}.py"
+    p = run_testbench(out, 100)
+    assert p.returncode == 0 and f"{TOP}_{kind}: 2/2 cocotb tests passed" in p.stdout, p.stdout[-3000:]
+    corrupt_constant(out / (TOP + LANGUAGES[lang][0]))
+    p = run_testbench(out, 100)
+    assert p.returncode == 1, p.stdout[-3000:]
+    assert re.search(r"event \d+: port out_global_out\[(\d)\] is -?\d+, expected -?\d+ \(latency 10 cycle\(s\), "
+                     + outs + r"\[\d+:\d+\]\)", p.stdout), p.stdout[-3000:]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--wrapper", "packed", "--no-valid"], "the integration wrapper needs the valid ports"),
+    (["--wrapper", "axis", "--field-bits", 6], "--field-bits 6 is narrower than port 'out_global_out'"),
+])
+def test_wrapper_errors_are_one_line(tmp_path, args, message):
+    p = run_cli("convert", MODEL, "-o", tmp_path / "w", *args, check=False)
+    assert p.returncode == 1 and p.stderr.startswith("nanogate: error: ") and message in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "w").exists()

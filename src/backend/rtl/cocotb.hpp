@@ -19,25 +19,24 @@
 #include <string>
 #include <vector>
 
+#include "backend/rtl/wrapper.hpp"
 #include "nanogate/backend/verilog_project.hpp"
-#include "nanogate/netlist/netlist.hpp"
 
 namespace nanogate::rtl_detail {
 
-/// What the testbench needs to know of the design beyond its ports.
+/// What the testbench needs to know of the design.
 struct CocotbDesign {
-  std::string top;                   ///< module / entity name
+  TopPorts ports;                    ///< the simulated top and its bus layout (the core or its wrapper)
   Hdl hdl = Hdl::Verilog;            ///< picks the simulators and the build flags
   std::vector<std::string> sources;  ///< HDL files relative to DIR, in compile order
   int latency = 0;                   ///< cycles from an event to its outputs
-  bool valid = true;                 ///< valid_in / valid_out ports
 };
 
-/// Writes DIR/tb/ (see the file comment) for the design's ports (the
-/// netlist's, named as the writers name them). `inputs` holds rows × Σ input
+/// Writes DIR/tb/ (see the file comment). `inputs` holds rows × Σ input
 /// elements raw codes, `outputs` rows × Σ output elements expected codes,
-/// row-major. Throws nanogate::Error when a file cannot be written.
-void write_cocotb_testbench(const std::filesystem::path& dir, const Netlist& n, const CocotbDesign& design,
+/// row-major, model ports in order. Throws nanogate::Error when a file cannot
+/// be written.
+void write_cocotb_testbench(const std::filesystem::path& dir, const CocotbDesign& design,
                             const std::vector<int64_t>& inputs, const std::vector<int64_t>& outputs, int64_t rows);
 
 }  // namespace nanogate::rtl_detail
