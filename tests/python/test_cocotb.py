@@ -6,8 +6,10 @@ Debian 12 has 5.006; nanogate's own `verify` keeps Verilator) and VHDL under
 GHDL through its VPI. The testbench passes (back-to-back events and a random
 bubble pattern on valid_in, every output checked at the reported latency), and
 fails, naming the event and the port, when one netlist constant of the
-generated HDL is corrupted. cocotb is in tests/requirements.txt: without it
-this module fails to import (it is never skipped)."""
+generated HDL is corrupted or its latency is off by one. The integration
+wrappers (--wrapper packed|axis) are checked by the same testbench. cocotb is
+in tests/requirements.txt: without it this module fails to import (it is
+never skipped)."""
 import json
 import re
 import shutil
