@@ -92,7 +92,7 @@ def test_combinational_design_without_valid_ports(tmp_path):
     out = tmp_path / "comb"
     run_cli("convert", MODEL, "-o", out, "--clock-period", 0, "--no-valid", "--tb-vectors", 50)
     test = (out / "tb" / f"test_{TOP}.py").read_text()
-    assert "LATENCY = 0 " in test and "HAS_VALID = False " in test
+    assert "LATENCY = 0 " in test and "VALID_IN, VALID_OUT, READY = None, None, None " in test
     p = run_testbench(out)
     assert p.returncode == 0 and f"{TOP}: 2/2 cocotb tests passed (icarus)" in p.stdout, p.stdout[-3000:]
     assert "bubbles: 50 events, every output code as expected" in p.stdout
