@@ -21,7 +21,9 @@
 //   report.json         "generator": "nanogate", "backend" ("verilog" | "vhdl"),
 //                       top, verilog (or vhdl and package), options, latency
 //                       (cycles, ns), port bit layouts, per-layer adders /
-//                       estimated LUTs / adder depth, totals
+//                       estimated LUTs / adder depth, totals; "wrapper" (null
+//                       or its top, file and packed field layout) and
+//                       "cocotb" (test, run, simulator, vectors)
 #pragma once
 
 #include <cstdint>

@@ -1,10 +1,11 @@
 // nanogate — the cocotb testbench written beside every RTL design (internal
 // to the Verilog and VHDL backends; one template for both languages).
 //
-// Files, under DIR/tb/:
+// Files, under DIR/tb/ (<top>: the simulated top, the core or its wrapper):
 //   test_<top>.py     the cocotb tests (back-to-back events; a seeded random
-//                     bubble pattern on valid_in) checking every output code
-//                     `latency` cycles after its event, and valid_out
+//                     bubble pattern on the input valid) checking every
+//                     output code `latency` cycles after its event, and the
+//                     output valid (and an AXI wrapper's tready)
 //   run.py            `python DIR/tb/run.py [--vectors N] [--simulator SIM]`:
 //                     builds and runs them with cocotb_tools.runner (Verilog:
 //                     Icarus Verilog, VHDL: GHDL); exit status 1 on a failure
