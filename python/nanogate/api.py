@@ -80,11 +80,12 @@ class Firmware:
     Attributes: config (the configuration used), backend ('verilog', 'vhdl' or
     'vitis'), output_dir, clock_period (ns), family (FPGA family of the delay
     model and Yosys flow), register_ports (RTL: a register on every input
-    and output port, one cycle each, counted in the latency).
+    and output port, one cycle each, counted in the latency), wrapper and
+    field_bits (RTL: the integration top, see convert).
     """
 
     def __init__(self, compiled, model_data, source, config, backend, output_dir, clock_period, family="xc7",
-                 register_ports=False, allow_inexact=False):
+                 register_ports=False, allow_inexact=False, wrapper=None, field_bits=0):
         self._m = compiled
         self._data = model_data
         self.source = source
@@ -95,6 +96,8 @@ class Firmware:
         self.family = family
         self.register_ports = bool(register_ports)
         self.allow_inexact = bool(allow_inexact)  # convert layers that are not bit-exact (warned)
+        self.wrapper = wrapper  # RTL: None, 'packed' or 'axis' (the integration top)
+        self.field_bits = int(field_bits)
         self._written = False
 
     # ---- the project --------------------------------------------------------------------------------------
@@ -131,7 +134,8 @@ class Firmware:
         period = 5.0 if self.clock_period is None else float(self.clock_period)
         if self.backend in _RTL:
             _nanogate.write_verilog(self.output_dir, model_path, config_path, period, 2, self.family, True,
-                                    self.register_ports, force, self.allow_inexact, self.backend)
+                                    self.register_ports, force, self.allow_inexact, self.backend,
+                                    self.wrapper or "none", self.field_bits)
         else:
             d = Path(self.output_dir)
             if d.exists() and any(d.iterdir()) and not (d / "nanogate_project.json").exists() and not force:
@@ -263,7 +267,7 @@ class Firmware:
 
 
 def convert(model, config=None, backend="verilog", output_dir=None, clock_period=None, input_shape=None,
-            family="xc7", register_ports=False, weights=None, allow_inexact=False):
+            family="xc7", register_ports=False, weights=None, allow_inexact=False, wrapper=None, field_bits=0):
     """Compiles a model to a Firmware object.
 
     model: a path (ONNX/QONNX, Keras 3 .keras, Keras 2 .h5, or a Keras JSON
@@ -279,18 +283,24 @@ def convert(model, config=None, backend="verilog", output_dir=None, clock_period
     xcup, ice40 or ecp5 (the delay model; the Yosys flow of 'verilog').
     register_ports (backends 'verilog' and 'vhdl'): a register on every input
     and output port, one cycle each, counted in the latency (as da4ml's RTL has).
+    wrapper (RTL backends): None, 'packed' (in_valid/in_data ->
+    out_valid/out_data) or 'axis' (s_axis_* -> m_axis_*): a registered top
+    <top>_packed / <top>_axis carrying the model's fields packed LSB first,
+    field_bits bits each (0: each its own width; the README's layout).
     allow_inexact: run layers that are not bit-exact with the model (float
     constants rounded to default types); each is named in a warning.
-    Raises ValueError for an unknown backend or register_ports with 'vitis';
+    Raises ValueError for an unknown backend or wrapper, or register_ports / wrapper with 'vitis';
     raises NanogateError (file, node, reason) for anything the core refuses,
     including the first layer that is not bit-exact unless allow_inexact.
     """
     if backend not in _RTL + ("vitis",):
         raise ValueError(f"backend must be 'verilog', 'vhdl' or 'vitis', not {backend!r}")
-    if register_ports and backend not in _RTL:
-        raise ValueError("register_ports is an RTL option (backend='verilog' or 'vhdl')")
+    if (register_ports or wrapper) and backend not in _RTL:
+        raise ValueError("register_ports and wrapper are RTL options (backend='verilog' or 'vhdl')")
+    if wrapper not in (None, "packed", "axis"):
+        raise ValueError(f"wrapper must be None, 'packed' or 'axis', not {wrapper!r}")
     compiled, data, source = _compile(model, config, input_shape, weights)
     for w in compiled.require_exact(allow_inexact):
         warnings.warn(w, stacklevel=2)
     return Firmware(compiled, data, source, config, backend, output_dir, clock_period, family, register_ports,
-                    allow_inexact)
+                    allow_inexact, wrapper, field_bits)

@@ -204,6 +204,23 @@ def test_firmware_vhdl_project_write_verify(tmp_path):
         nanogate.convert(str(digits), backend="vhdl2008")
 
 
+def test_firmware_integration_wrapper(tmp_path):
+    """wrapper='packed': the CLI's wrapper file byte for byte, its layout in
+    report(), the core still verifies bit-exactly; misuse is a ValueError."""
+    digits = str(ROOT / "examples" / "default" / "digits_qmlp.onnx")
+    fw = nanogate.convert(digits, output_dir=tmp_path / "w", wrapper="packed", field_bits=8)
+    fw.write()
+    run_cli("convert", tmp_path / "w.model.onnx", "-o", tmp_path / "cli", "--wrapper", "packed", "--field-bits", 8)
+    w = fw.report()["wrapper"]
+    assert (w["kind"], w["in_bits"], w["out_bits"]) == ("packed", 512, 80)
+    assert (tmp_path / "w" / w["file"]).read_bytes() == (tmp_path / "cli" / w["file"]).read_bytes()
+    assert fw.verify(200)["bit_exact"]
+    with pytest.raises(ValueError, match="wrapper must be"):
+        nanogate.convert(digits, wrapper="avalon")
+    with pytest.raises(ValueError, match="RTL options"):
+        nanogate.convert(digits, backend="vitis", wrapper="axis")
+
+
 def test_firmware_hls_project_csim_and_build(tmp_path):
     fw = nanogate.convert(brevitas_mlp(), input_shape=(12,), backend="vitis", output_dir=tmp_path / "hls")
     fw.write()

@@ -122,7 +122,7 @@ Command add_convert(CLI::App& app) {
                 "verilog: register every input and output port (one cycle each, counted in the latency)");
   sub->add_option("--tb-vectors", o->p.testbench_vectors,
                   "verilog, vhdl: events in the cocotb testbench's vectors (DIR/tb/, run: python DIR/tb/run.py)")
-      ->check(CLI::Range(int64_t(1), int64_t(1000000)))
+      ->check(CLI::Range(int64_t(1), int64_t(100000)))
       ->capture_default_str();
   sub->add_option("--wrapper", o->wrapper,
                   "verilog, vhdl: integration top <top>_packed (in_valid/in_data -> out_valid/out_data) or "

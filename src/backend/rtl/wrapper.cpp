@@ -2,7 +2,6 @@
 // One plan of slice assignments, spelled in Verilog or VHDL.
 #include "wrapper.hpp"
 
-#include <algorithm>
 #include <sstream>
 
 #include "backend/verilog/naming.hpp"
@@ -22,6 +21,8 @@ struct Slice {
   bool fill = false;
 };
 
+/// One field per port: on its own bus (bus "": the core's ports) or packed
+/// one after another into `bus`; `bits` receives the packed width.
 std::vector<BusField> fields(const std::vector<NetPort>& ports, const std::vector<std::string>& names,
                              const std::string& bus, int field_bits, int& bits) {
   std::vector<BusField> f;
