@@ -12,6 +12,7 @@ from . import _nanogate
 from .model_source import _is_keras_model, is_keras_file, model_bytes, save_keras
 
 _ROLES = ("weight", "bias", "accum", "result")
+_RTL = ("verilog", "vhdl")  # the RTL backends: one circuit, two languages
 
 
 class _KerasFile:
@@ -72,17 +73,19 @@ def config_from_model(model, granularity="model", default_precision="fixed<16,6>
 
 class Firmware:
     """A converted model: bit-exact batched prediction, and the firmware
-    project written from the same IR (Verilog RTL or Vitis HLS C++) with its
-    verification (Verilator co-simulation / g++ C-simulation) and synthesis.
+    project written from the same IR (Verilog or VHDL RTL, or Vitis HLS C++)
+    with its verification (Verilator / GHDL co-simulation, g++ C-simulation)
+    and synthesis.
 
-    Attributes: config (the configuration used), backend ('verilog' or
+    Attributes: config (the configuration used), backend ('verilog', 'vhdl' or
     'vitis'), output_dir, clock_period (ns), family (FPGA family of the delay
-    model and Yosys flow), register_ports (Verilog: a register on every input
-    and output port, one cycle each, counted in the latency).
+    model and Yosys flow), register_ports (RTL: a register on every input
+    and output port, one cycle each, counted in the latency), wrapper and
+    field_bits (RTL: the integration top, see convert).
     """
 
     def __init__(self, compiled, model_data, source, config, backend, output_dir, clock_period, family="xc7",
-                 register_ports=False, allow_inexact=False):
+                 register_ports=False, allow_inexact=False, wrapper=None, field_bits=0):
         self._m = compiled
         self._data = model_data
         self.source = source
@@ -93,6 +96,8 @@ class Firmware:
         self.family = family
         self.register_ports = bool(register_ports)
         self.allow_inexact = bool(allow_inexact)  # convert layers that are not bit-exact (warned)
+        self.wrapper = wrapper  # RTL: None, 'packed' or 'axis' (the integration top)
+        self.field_bits = int(field_bits)
         self._written = False
 
     # ---- the project --------------------------------------------------------------------------------------
@@ -120,14 +125,17 @@ class Firmware:
 
     def write(self, force=False):
         """Writes the project into output_dir: Verilog RTL + Verilator harness +
-        Yosys script + report.json (backend 'verilog'), or the Vitis HLS project
-        (backend 'vitis'). A non-empty folder not written by nanogate is refused
-        unless force=True. Returns output_dir."""
+        Yosys script (backend 'verilog') or VHDL-2008 package + entity + GHDL
+        testbench (backend 'vhdl'), both with the cocotb testbench tb/ and
+        report.json; or the Vitis HLS project (backend 'vitis'). A non-empty
+        folder not written by nanogate is refused unless force=True. Returns
+        output_dir."""
         model_path, config_path = self._inputs_on_disk()
         period = 5.0 if self.clock_period is None else float(self.clock_period)
-        if self.backend == "verilog":
+        if self.backend in _RTL:
             _nanogate.write_verilog(self.output_dir, model_path, config_path, period, 2, self.family, True,
-                                    self.register_ports, force, self.allow_inexact)
+                                    self.register_ports, force, self.allow_inexact, self.backend,
+                                    self.wrapper or "none", self.field_bits)
         else:
             d = Path(self.output_dir)
             if d.exists() and any(d.iterdir()) and not (d / "nanogate_project.json").exists() and not force:
@@ -144,24 +152,28 @@ class Firmware:
         self._written = True
         return self.output_dir
 
-    def _need(self, backend):
-        if self.backend != backend:
-            raise _nanogate.NanogateError(f"{self.output_dir}: this needs backend='{backend}' (the firmware is {self.backend})")
+    def _need(self, *backends):
+        if self.backend not in backends:
+            need = " or ".join(f"'{b}'" for b in backends)
+            raise _nanogate.NanogateError(f"{self.output_dir}: this needs backend={need} (the firmware is {self.backend})")
         if not self._written:
             self.write(force=False)
 
     def verify(self, n=10000, seed=1):
-        """Verilator co-simulation of the RTL against the netlist and layer
-        emulators on n vectors covering the whole input range (backend
-        'verilog'). Returns a dict with 'vectors', 'exact', 'bit_exact' and,
-        on a mismatch, 'first_mismatch'."""
-        self._need("verilog")
+        """Co-simulation of the RTL against the netlist and layer emulators on
+        n vectors covering the whole input range: Verilator (backend
+        'verilog') or GHDL (backend 'vhdl', slower: tens to hundreds of
+        vectors/s). Returns a dict with 'vectors', 'exact', 'outputs',
+        'latency', 'bit_exact' and, on a mismatch, 'first_mismatch' (vector,
+        output, port, rtl, netlist, layer)."""
+        self._need(*_RTL)
         return _nanogate.verify_verilog(self.output_dir, int(n), int(seed))
 
     def synth(self, family=None, timeout=1800.0, quiet=False):
-        """Yosys synthesis (and nextpnr Fmax for ice40/ecp5) of the RTL;
-        returns the counts (LUT, FF, DSP, carry, Fmax) and records them in
-        report.json."""
+        """Yosys synthesis (and nextpnr Fmax for ice40/ecp5) of the RTL
+        (backend 'verilog': Debian's Yosys reads no VHDL; the 'vhdl' backend's
+        circuit is the same); returns the counts (LUT, FF, DSP, carry, Fmax)
+        and records them in report.json."""
         self._need("verilog")
         return json.loads(_nanogate.synth(self.output_dir, family or self.family, float(timeout), bool(quiet)))
 
@@ -255,7 +267,7 @@ class Firmware:
 
 
 def convert(model, config=None, backend="verilog", output_dir=None, clock_period=None, input_shape=None,
-            family="xc7", register_ports=False, weights=None, allow_inexact=False):
+            family="xc7", register_ports=False, weights=None, allow_inexact=False, wrapper=None, field_bits=0):
     """Compiles a model to a Firmware object.
 
     model: a path (ONNX/QONNX, Keras 3 .keras, Keras 2 .h5, or a Keras JSON
@@ -265,23 +277,30 @@ def convert(model, config=None, backend="verilog", output_dir=None, clock_period
     (exported internally: Brevitas modules through Brevitas' QONNX export,
     others through torch.onnx; input_shape gives one event's shape).
     config: a dict like the CLI's config file (see config_from_model), or None.
-    backend: 'verilog' or 'vitis'. clock_period: ns (default 5, or the
-    config's ClockPeriod). output_dir: where write() puts the project
-    (default ./nanogate_prj). family: xc7, xcup, ice40 or ecp5.
-    register_ports (backend 'verilog' only): a register on every input and
-    output port, one cycle each, counted in the latency (as da4ml's RTL has).
+    backend: 'verilog', 'vhdl' (the same circuit as VHDL-2008) or 'vitis'.
+    clock_period: ns (default 5, or the config's ClockPeriod). output_dir:
+    where write() puts the project (default ./nanogate_prj). family: xc7,
+    xcup, ice40 or ecp5 (the delay model; the Yosys flow of 'verilog').
+    register_ports (backends 'verilog' and 'vhdl'): a register on every input
+    and output port, one cycle each, counted in the latency (as da4ml's RTL has).
+    wrapper (RTL backends): None, 'packed' (in_valid/in_data ->
+    out_valid/out_data) or 'axis' (s_axis_* -> m_axis_*): a registered top
+    <top>_packed / <top>_axis carrying the model's fields packed LSB first,
+    field_bits bits each (0: each its own width; the README's layout).
     allow_inexact: run layers that are not bit-exact with the model (float
     constants rounded to default types); each is named in a warning.
-    Raises ValueError for an unknown backend or register_ports with 'vitis';
+    Raises ValueError for an unknown backend or wrapper, or register_ports / wrapper with 'vitis';
     raises NanogateError (file, node, reason) for anything the core refuses,
     including the first layer that is not bit-exact unless allow_inexact.
     """
-    if backend not in ("verilog", "vitis"):
-        raise ValueError(f"backend must be 'verilog' or 'vitis', not {backend!r}")
-    if register_ports and backend != "verilog":
-        raise ValueError("register_ports is a Verilog option (backend='verilog')")
+    if backend not in _RTL + ("vitis",):
+        raise ValueError(f"backend must be 'verilog', 'vhdl' or 'vitis', not {backend!r}")
+    if (register_ports or wrapper) and backend not in _RTL:
+        raise ValueError("register_ports and wrapper are RTL options (backend='verilog' or 'vhdl')")
+    if wrapper not in (None, "packed", "axis"):
+        raise ValueError(f"wrapper must be None, 'packed' or 'axis', not {wrapper!r}")
     compiled, data, source = _compile(model, config, input_shape, weights)
     for w in compiled.require_exact(allow_inexact):
         warnings.warn(w, stacklevel=2)
     return Firmware(compiled, data, source, config, backend, output_dir, clock_period, family, register_ports,
-                    allow_inexact)
+                    allow_inexact, wrapper, field_bits)

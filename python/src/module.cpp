@@ -217,8 +217,17 @@ NB_MODULE(_nanogate, m) {
   m.def(
       "write_verilog",
       [](const std::string& dir, const std::string& model_path, const std::string& config_path, double clock_period,
-         int dc, const std::string& family, bool valid, bool register_ports, bool force, bool allow_inexact) {
+         int dc, const std::string& family, bool valid, bool register_ports, bool force, bool allow_inexact,
+         const std::string& hdl, const std::string& wrapper, int field_bits) {
         nanogate::VerilogProjectOptions o;
+        if (hdl != "verilog" && hdl != "vhdl") throw nanogate::Error(dir, "unknown HDL '" + hdl + "' (verilog or vhdl)");
+        if (wrapper != "none" && wrapper != "packed" && wrapper != "axis")
+          throw nanogate::Error(dir, "unknown wrapper '" + wrapper + "' (none, packed or axis)");
+        o.hdl = hdl == "vhdl" ? nanogate::Hdl::Vhdl : nanogate::Hdl::Verilog;
+        o.wrapper = wrapper == "packed" ? nanogate::Wrapper::Packed
+                    : wrapper == "axis" ? nanogate::Wrapper::Axis
+                                        : nanogate::Wrapper::None;
+        o.field_bits = field_bits;
         o.allow_inexact = allow_inexact;
         o.model_path = model_path;
         o.config_path = config_path;
@@ -232,8 +241,11 @@ NB_MODULE(_nanogate, m) {
         return nanogate::convert_to_verilog(dir, o).report.dump();
       },
       "dir"_a, "model_path"_a, "config_path"_a, "clock_period"_a, "dc"_a, "family"_a, "valid"_a, "register_ports"_a,
-      "force"_a, "allow_inexact"_a = false,
-      "Writes the Verilog project (RTL, Verilator harness, Yosys script, report.json); returns report.json's text.");
+      "force"_a, "allow_inexact"_a = false, "hdl"_a = "verilog", "wrapper"_a = "none", "field_bits"_a = 0,
+      "Writes the RTL project of `nanogate convert --backend verilog|vhdl` (hdl: 'verilog': RTL, Verilator harness, "
+      "Yosys script; 'vhdl': package, entity, GHDL testbench; both: cocotb testbench tb/, report.json; wrapper "
+      "'packed' or 'axis': the integration top, fields of field_bits bits, 0 = their own widths); returns "
+      "report.json's text.");
   m.def(
       "verify_verilog",
       [](const std::string& dir, int64_t vectors, uint64_t seed) {
@@ -264,7 +276,8 @@ NB_MODULE(_nanogate, m) {
         return d;
       },
       "dir"_a, "vectors"_a, "seed"_a = 1,
-      "Builds the Verilator model in dir and compares every output bit with the netlist and layer emulators.");
+      "Builds the Verilator model in dir (a VHDL folder: analyses and runs its GHDL testbench) and compares every "
+      "output bit with the netlist and layer emulators.");
   m.def(
       "synth",
       [](const std::string& dir, const std::string& family, double timeout_s, bool quiet) {

@@ -5,6 +5,7 @@ default build/) and compare it with the field's references: onnxruntime, qonnx's
 own execution, Brevitas, and the CMS AXOL1TL emulator vectors in ../shared/models.
 """
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -23,6 +24,27 @@ def run_cli(*args, check=True):
     if check and p.returncode != 0:
         raise AssertionError(f"nanogate {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stderr}")
     return p
+
+
+# One netlist constant of the generated RTL: `wire [W-1:0] vN = W'hX;` in Verilog,
+# `vN <= unsigned'(Wx"X");` in VHDL.
+_CONSTANT = {
+    ".v": re.compile(r"^  wire (?:signed )?\[(?P<msb>\d+):0\] v\d+ = \d+'h(?P<hex>[0-9a-f]+);$", re.M),
+    ".vhd": re.compile(r"^  v\d+ <= unsigned'\((?P<width>\d+)x\"(?P<hex>[0-9a-f]+)\"\);$", re.M),
+}
+
+
+def corrupt_constant(hdl_file, which=-1):
+    """Adds 1 (modulo 2^width) to one netlist constant of a generated .v or .vhd
+    file, the `which`-th in text order (-1: the last, nearest the outputs);
+    the file stays valid HDL. Asserts that the file has a constant."""
+    text = hdl_file.read_text()
+    consts = list(_CONSTANT[hdl_file.suffix].finditer(text))
+    assert consts, f"no constant in {hdl_file}"
+    m = consts[which]
+    width = int(m.group("width")) if "width" in m.groupdict() else int(m.group("msb")) + 1
+    new = (int(m.group("hex"), 16) + 1) % (1 << width)
+    hdl_file.write_text(text[: m.start("hex")] + format(new, "x") + text[m.end("hex"):])
 
 
 def emulate(model, x, tmp_path, config=None, float_mode=False, tensors=(), raw=False):

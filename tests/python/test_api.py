@@ -7,7 +7,7 @@ import pytest
 
 nanogate = pytest.importorskip("nanogate", reason="the Python package is installed by scripts/test.sh")
 
-from conftest import MODELS, ROOT, emulate  # noqa: E402
+from conftest import MODELS, ROOT, corrupt_constant, emulate, run_cli  # noqa: E402
 
 torch = pytest.importorskip("torch")
 
@@ -175,6 +175,50 @@ def test_register_ports_add_two_cycles_and_stay_bit_exact(tmp_path):
     assert v["bit_exact"] and v["latency"] == rep["latency"]["cycles"]
     with pytest.raises(ValueError, match="register_ports"):
         nanogate.convert(brevitas_mlp(), input_shape=(12,), backend="vitis", register_ports=True)
+
+
+def test_firmware_vhdl_project_write_verify(tmp_path):
+    """backend='vhdl': the CLI's VHDL folder (same files, byte for byte), GHDL
+    co-simulation bit-exact through the C++ verify path; a corrupted constant
+    is reported; synth stays a Verilog step."""
+    digits = ROOT / "examples" / "default" / "digits_qmlp.onnx"
+    fw = nanogate.convert(str(digits), backend="vhdl", output_dir=tmp_path / "vhdl", clock_period=5.0)
+    fw.write()
+    # the model bytes as the API wrote them beside the folder: the same top name
+    run_cli("convert", tmp_path / "vhdl.model.onnx", "-o", tmp_path / "cli", "--backend", "vhdl", "--clock-period", 5)
+    rep = fw.report()
+    top = rep["top"]
+    assert rep["backend"] == "vhdl" and rep["vhdl"] == f"{top}.vhd" and rep["package"] == f"{top}_pkg.vhd"
+    for f in (f"{top}.vhd", f"{top}_pkg.vhd", f"tb_{top}.vhd", "sim_ghdl.sh", f"tb/test_{top}.py",
+              "tb/vectors_out.txt"):
+        assert (tmp_path / "vhdl" / f).read_bytes() == (tmp_path / "cli" / f).read_bytes(), f
+    v = fw.verify(300)
+    assert v["bit_exact"] and v["vectors"] == v["exact"] == 300 and v["latency"] == rep["latency"]["cycles"]
+    corrupt_constant(tmp_path / "vhdl" / f"{top}.vhd")
+    bad = fw.verify(300)
+    assert not bad["bit_exact"] and bad["exact"] < 300
+    assert bad["first_mismatch"]["rtl"] != bad["first_mismatch"]["layer"] == bad["first_mismatch"]["netlist"]
+    with pytest.raises(nanogate.NanogateError, match="backend='verilog'"):
+        fw.synth("xc7", quiet=True)
+    with pytest.raises(ValueError, match="'verilog', 'vhdl' or 'vitis'"):
+        nanogate.convert(str(digits), backend="vhdl2008")
+
+
+def test_firmware_integration_wrapper(tmp_path):
+    """wrapper='packed': the CLI's wrapper file byte for byte, its layout in
+    report(), the core still verifies bit-exactly; misuse is a ValueError."""
+    digits = str(ROOT / "examples" / "default" / "digits_qmlp.onnx")
+    fw = nanogate.convert(digits, output_dir=tmp_path / "w", wrapper="packed", field_bits=8)
+    fw.write()
+    run_cli("convert", tmp_path / "w.model.onnx", "-o", tmp_path / "cli", "--wrapper", "packed", "--field-bits", 8)
+    w = fw.report()["wrapper"]
+    assert (w["kind"], w["in_bits"], w["out_bits"]) == ("packed", 512, 80)
+    assert (tmp_path / "w" / w["file"]).read_bytes() == (tmp_path / "cli" / w["file"]).read_bytes()
+    assert fw.verify(200)["bit_exact"]
+    with pytest.raises(ValueError, match="wrapper must be"):
+        nanogate.convert(digits, wrapper="avalon")
+    with pytest.raises(ValueError, match="RTL options"):
+        nanogate.convert(digits, backend="vitis", wrapper="axis")
 
 
 def test_firmware_hls_project_csim_and_build(tmp_path):

@@ -5,14 +5,13 @@ emulators bit for bit (generated raw vectors and float inputs), a corrupted
 constant is reported with a non-zero exit, and a foreign folder is never
 overwritten without --force."""
 import json
-import re
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, corrupt_constant, run_cli
 
 MODEL = ROOT / "examples" / "default" / "digits_qmlp.onnx"
 TOP = "ng_digits_qmlp"
@@ -48,7 +47,8 @@ def test_rtl_is_lint_clean(design):
 def test_convert_is_byte_identical(design, tmp_path):
     again = tmp_path / "again"
     run_cli("convert", MODEL, "-o", again, "--backend", "verilog", "--clock-period", "5")
-    for name in (TOP + ".v", "tb_" + TOP + ".cpp", "build_sim.sh", "report.json", "synth_xc7.ys"):
+    for name in (TOP + ".v", "tb_" + TOP + ".cpp", "build_sim.sh", "report.json", "synth_xc7.ys",
+                 f"tb/test_{TOP}.py", "tb/run.py", "tb/vectors_in.txt", "tb/vectors_out.txt"):
         assert (again / name).read_bytes() == (design / name).read_bytes(), name
 
 
@@ -80,14 +80,7 @@ def test_verify_float_inputs(design, tmp_path):
 def test_verify_reports_a_corrupted_constant(design, tmp_path):
     bad = tmp_path / "bad"
     shutil.copytree(design, bad, ignore=shutil.ignore_patterns("obj_dir"))
-    v = bad / (TOP + ".v")
-    text = v.read_text()
-    m = re.search(r"^  wire (?:signed )?\[(\d+):0\] v\d+ = (\d+)'h([0-9a-f]+);$", text, re.M)
-    assert m, "no constant in the design"
-    width = int(m.group(1)) + 1
-    new = (int(m.group(3), 16) + 1) % (1 << width)
-    text = text[: m.start(3)] + format(new, "x") + text[m.end(3):]
-    v.write_text(text)
+    corrupt_constant(bad / (TOP + ".v"), 0)
     p = run_cli("verify", bad, "--vectors", "2000", check=False)
     assert p.returncode == 1, p.stdout + p.stderr
     assert "first mismatch: vector" in p.stdout and "RTL" in p.stdout

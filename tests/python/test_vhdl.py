@@ -21,7 +21,7 @@ import subprocess
 
 import pytest
 
-from conftest import MODELS, ROOT, run_cli
+from conftest import MODELS, ROOT, corrupt_constant, run_cli
 from test_axol1tl import build as build_axol1tl
 
 pytestmark = pytest.mark.skipif(shutil.which("ghdl") is None, reason="ghdl not installed")
@@ -108,9 +108,12 @@ def test_vhdl_and_verilog_have_the_same_ports_and_report(tmp_path, extra):
     vp = module_ports((tmp_path / "v" / f"{top}.v").read_text())
     hp = entity_ports((tmp_path / "h" / f"{top}.vhd").read_text(), (tmp_path / "h" / f"{top}_pkg.vhd").read_text())
     assert vp == hp and len(vp) == (3 if "--no-valid" in extra else 5)
-    files = {"backend", "verilog", "vhdl", "package", "testbench", "build_script", "yosys_script", "model"}
+    files = {"backend", "verilog", "vhdl", "package", "testbench", "build_script", "yosys_script", "model", "cocotb"}
     assert {k: v for k, v in rv.items() if k not in files} == {k: v for k, v in rh.items() if k not in files}
     assert rh["package"] == f"{top}_pkg.vhd" and rh["yosys_script"] is None
+    assert (rv["cocotb"]["simulator"], rh["cocotb"]["simulator"]) == ("icarus", "ghdl")
+    for f in ("vectors_in.txt", "vectors_out.txt"):  # the cocotb testbench checks one circuit
+        assert (tmp_path / "v" / "tb" / f).read_bytes() == (tmp_path / "h" / "tb" / f).read_bytes(), f
 
 
 def test_output_is_deterministic(tmp_path):
@@ -123,14 +126,7 @@ def test_output_is_deterministic(tmp_path):
 def test_verify_fails_on_a_corrupted_constant(tmp_path):
     out = tmp_path / "digits"
     run_cli("convert", DIGITS, "-o", out, "--backend", "vhdl", "--clock-period", 5)
-    vhd = out / "ng_digits_qmlp.vhd"
-    text = vhd.read_text()
-    consts = list(re.finditer(r"^  v\d+ <= unsigned'\((\d+)x\"([0-9a-f]+)\"\);$", text, re.M))
-    assert consts, "no constant in the design"
-    m = consts[-1]  # the last layer's: nearest the outputs
-    width = int(m.group(1))
-    new = (int(m.group(2), 16) + 1) % (1 << width)
-    vhd.write_text(text[: m.start(2)] + format(new, "x") + text[m.end(2):])
+    corrupt_constant(out / "ng_digits_qmlp.vhd")  # the last layer's: nearest the outputs
     ghdl_lint(out)  # still valid VHDL
     p = run_cli("verify", out, "--vectors", 500, check=False)
     assert p.returncode == 1, p.stdout + p.stderr

@@ -1,5 +1,7 @@
 // nanogate convert MODEL -o DIR [--backend verilog|vhdl|vitis] [--config CFG] [--clock-period NS] [--force]
 //   verilog, vhdl: [--dc N] [--family xc7|xcup|ice40|ecp5] [--no-valid] [--register-ports]
+//            [--tb-vectors N] (events of the cocotb testbench in DIR/tb/)
+//            [--wrapper none|packed|axis] [--field-bits N] (the integration wrapper, backend/rtl/wrapper.hpp)
 //            (vhdl: the same pipelined netlist printed as VHDL-2008, see backend/vhdl.hpp)
 //   vitis:   [--strategy Latency|Resource|DA] [--reuse-factor R] [--top NAME] [--part PART]
 //            [--io-type io_parallel|io_stream] [--dc N]
@@ -23,6 +25,7 @@ struct Opts {
   VerilogProjectOptions p;
   std::string dir;
   bool no_valid = false, allow_inexact = false;
+  std::string wrapper = "none";
   // vitis
   std::string strategy, top = "myproject", part, io_type;
   int reuse = 0;
@@ -33,6 +36,7 @@ struct Opts {
 int run_verilog(Opts& o, const Config& cfg) {
   o.p.hdl = o.backend == "vhdl" ? Hdl::Vhdl : Hdl::Verilog;
   o.p.valid = !o.no_valid;
+  o.p.wrapper = o.wrapper == "packed" ? Wrapper::Packed : o.wrapper == "axis" ? Wrapper::Axis : Wrapper::None;
   if (o.period_opt->count() == 0 && cfg.clock_period_ns) o.p.clock_period_ns = *cfg.clock_period_ns;
   o.p.allow_inexact = o.allow_inexact;
   VerilogProject r = convert_to_verilog(o.dir, o.p);
@@ -116,6 +120,20 @@ Command add_convert(CLI::App& app) {
   sub->add_flag("--no-valid", o->no_valid, "verilog: omit the valid_in / valid_out ports");
   sub->add_flag("--register-ports", o->p.register_ports,
                 "verilog: register every input and output port (one cycle each, counted in the latency)");
+  sub->add_option("--tb-vectors", o->p.testbench_vectors,
+                  "verilog, vhdl: events in the cocotb testbench's vectors (DIR/tb/, run: python DIR/tb/run.py)")
+      ->check(CLI::Range(int64_t(1), int64_t(100000)))
+      ->capture_default_str();
+  sub->add_option("--wrapper", o->wrapper,
+                  "verilog, vhdl: integration top <top>_packed (in_valid/in_data -> out_valid/out_data) or "
+                  "<top>_axis (s_axis_tvalid/tdata/tready -> m_axis_tvalid/tdata): the model's fields packed LSB "
+                  "first, one event per clock, ports registered")
+      ->check(CLI::IsMember({"none", "packed", "axis"}))
+      ->capture_default_str();
+  sub->add_option("--field-bits", o->p.field_bits,
+                  "wrapper: bits per packed field (0: each field its own fixed-point width; else >= the widest)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
   sub->add_option("--strategy", o->strategy, "vitis: override every layer's Strategy")
       ->check(CLI::IsMember({"Latency", "Resource", "DA"}));
   sub->add_option("--reuse-factor", o->reuse, "vitis: override every layer's ReuseFactor")->check(CLI::PositiveNumber);

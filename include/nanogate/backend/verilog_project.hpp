@@ -12,11 +12,18 @@
 //   <top>_pkg.vhd, <top>.vhd   the package (I/O types) and the entity
 //   tb_<top>.vhd, sim_ghdl.sh  the GHDL testbench and its script
 //   Both:
+//   <top>_packed.v|.vhd or <top>_axis.v|.vhd   the integration wrapper (options.wrapper)
+//   tb/                 the cocotb testbench (of the wrapper when there is one) (src/backend/rtl/cocotb.hpp):
+//                       test_<top>.py, run.py (`python DIR/tb/run.py`: Icarus
+//                       Verilog or GHDL), vectors_in.txt / vectors_out.txt
+//                       (firmware_test_vectors and the layer emulator's codes)
 //   model/              copies of the model file and the configuration
 //   report.json         "generator": "nanogate", "backend" ("verilog" | "vhdl"),
 //                       top, verilog (or vhdl and package), options, latency
 //                       (cycles, ns), port bit layouts, per-layer adders /
-//                       estimated LUTs / adder depth, totals
+//                       estimated LUTs / adder depth, totals; "wrapper" (null
+//                       or its top, file and packed field layout) and
+//                       "cocotb" (test, run, simulator, vectors)
 #pragma once
 
 #include <cstdint>
@@ -35,6 +42,10 @@ enum class Hdl { Verilog, Vhdl };
 /// "verilog" or "vhdl" (the report's "backend").
 const char* to_string(Hdl h);
 
+/// The integration wrapper around the design (src/backend/rtl/wrapper.hpp):
+/// none, plain valid/data ports, or AXI-Stream-like ports.
+enum class Wrapper { None, Packed, Axis };
+
 /// Options of convert_to_verilog.
 struct VerilogProjectOptions {
   Hdl hdl = Hdl::Verilog;        ///< the language written (the circuit is the same)
@@ -47,6 +58,9 @@ struct VerilogProjectOptions {
   std::string family = "xc7";    ///< delay model and Yosys flow: xc7, xcup, ice40, ecp5
   bool valid = true;             ///< valid_in / valid_out ports
   bool register_ports = false;   ///< a register on every input and output port (pipeline_netlist)
+  int64_t testbench_vectors = 500;  ///< events in the cocotb testbench's vector files (tb/)
+  Wrapper wrapper = Wrapper::None;  ///< a packed top <top>_packed / <top>_axis (forces register_ports; needs valid)
+  int field_bits = 0;               ///< wrapper: bits per packed field (0: each field its own width)
   bool force = false;            ///< overwrite a non-empty folder not written by nanogate
   bool allow_inexact = false;    ///< convert layers that are not bit-exact with the model (require_exact)
 };

@@ -22,6 +22,8 @@
 #include "nanogate/netlist/netlist_emulator.hpp"
 #include "nanogate/passes/passes.hpp"
 #include "nanogate/report/synth.hpp"
+#include "backend/rtl/cocotb.hpp"
+#include "backend/rtl/wrapper.hpp"
 #include "naming.hpp"
 #include "quantize_plan.hpp"
 
@@ -119,6 +121,26 @@ bool written_by_nanogate(const fs::path& dir) {
   }
 }
 
+/// The cocotb testbench's vectors: `rows` firmware_test_vectors (seed 1) and
+/// the layer emulator's output codes for them (ports concatenated, row-major).
+std::pair<std::vector<int64_t>, std::vector<int64_t>> testbench_vectors(const Model& model, const Netlist& n,
+                                                                        int64_t rows) {
+  std::vector<Fixed> types;
+  std::vector<std::string> out_tensors;
+  for (const auto& p : n.inputs) types.insert(types.end(), p.values.size(), p.type);
+  for (const auto& p : n.outputs) out_tensors.push_back(p.tensor);
+  std::vector<int64_t> x = firmware_test_vectors(types, rows, 1);
+  const EmulatorResult r = Emulator(model).run_firmware(x.data(), rows, true, out_tensors);
+  std::vector<int64_t> y;
+  for (int64_t row = 0; row < rows; ++row)
+    for (const auto& p : n.outputs) {
+      const auto& codes = r.trace_raw.at(p.tensor);
+      const size_t cnt = p.values.size();
+      y.insert(y.end(), codes.begin() + std::ptrdiff_t(size_t(row) * cnt), codes.begin() + std::ptrdiff_t(size_t(row + 1) * cnt));
+    }
+  return {std::move(x), std::move(y)};
+}
+
 Model compile(const std::string& model_path, const std::string& config_path, const std::string& weights = "") {
   Config cfg;
   if (!config_path.empty()) cfg = load_config(config_path);
@@ -195,7 +217,8 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   n.verify();
   VerilogProject p;
   p.warnings = std::move(warnings);
-  p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns, o.register_ports);
+  const bool register_ports = o.register_ports || o.wrapper != Wrapper::None;  // a wrapper's ports are registered
+  p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns, register_ports);
   // A product of two variables is one Mul op, which no register can split: when
   // one misses the period, the products become shift-and-add rows instead
   // (LowerOptions::expand_products), kept if that meets the period or comes closer.
@@ -205,7 +228,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
     le.expand_products = true;
     Netlist e = lower_to_netlist(model, le);
     e.verify();
-    const PipelineResult pe = pipeline_netlist(e, delays, o.clock_period_ns, o.register_ports);
+    const PipelineResult pe = pipeline_netlist(e, delays, o.clock_period_ns, register_ports);
     if (pe.met || pe.max_stage_delay_ns < p.pipeline.max_stage_delay_ns) {
       n = std::move(e);
       lo = le;
@@ -222,12 +245,25 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   // Yosys reads VHDL only through the ghdl plugin, which Debian 12 does not
   // package: a VHDL folder has no synthesis script.
   const std::string ys = vhdl ? "" : "synth_" + o.family + ".ys";
+  rtl_detail::CocotbDesign tb;  // the wrapper's checks come before any file is written
+  tb.ports = rtl_detail::top_ports(n, p.top, o.valid, o.wrapper, o.field_bits, o.model_path);
   if (vhdl) {
     write_vhdl_files(dir, n, vo);
   } else {
     write_rtl_files(dir, n, vo);
     write_text(d / ys, report::yosys_script(family, p.verilog_file, p.top));
   }
+  tb.hdl = o.hdl;
+  tb.sources = vhdl ? std::vector<std::string>{p.top + "_pkg.vhd", p.verilog_file} : std::vector<std::string>{p.verilog_file};
+  const std::string wrapper_file = tb.ports.top + (vhdl ? ".vhd" : ".v");
+  if (o.wrapper != Wrapper::None) {
+    write_text(d / wrapper_file, rtl_detail::write_wrapper(n, p.top, tb.ports, o.hdl));
+    tb.sources.push_back(wrapper_file);
+  }
+  tb.latency = p.pipeline.latency_cycles;
+  const int64_t tb_rows = std::max<int64_t>(1, o.testbench_vectors);
+  const auto [tb_in, tb_out] = testbench_vectors(model, n, tb_rows);
+  rtl_detail::write_cocotb_testbench(d, tb, tb_in, tb_out, tb_rows);
   // Copies of the inputs, so that verify needs nothing outside DIR.
   fs::create_directories(d / "model", ec);
   const std::string model_copy = "model/" + fs::path(o.model_path).filename().string();
@@ -257,6 +293,27 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   if (vhdl) j["package"] = p.top + "_pkg.vhd";
   j["testbench"] = "tb_" + p.top + (vhdl ? ".vhd" : ".cpp");
   j["build_script"] = vhdl ? "sim_ghdl.sh" : "build_sim.sh";
+  j["wrapper"] = nullptr;
+  if (o.wrapper != Wrapper::None) {
+    nlohmann::ordered_json w = {{"kind", o.wrapper == Wrapper::Axis ? "axis" : "packed"},
+                                {"top", tb.ports.top},
+                                {"file", wrapper_file},
+                                {"field_bits", o.field_bits},
+                                {"in_bits", tb.ports.in_bits},
+                                {"out_bits", tb.ports.out_bits},
+                                {"fields", nlohmann::ordered_json::array()}};
+    for (const auto* list : {&tb.ports.inputs, &tb.ports.outputs})
+      for (const auto& f : *list)
+        w["fields"].push_back({{"port", f.label}, {"bus", f.bus}, {"offset", f.offset}, {"elements", f.count},
+                               {"bits", f.bits}, {"stride", f.stride}, {"signed", f.is_signed}});
+    w["layout"] = "LSB first: model ports in order, element k of a port at bits [offset + k*stride + bits - 1 : "
+                  "offset + k*stride]; padding bits: inputs ignored, outputs sign (signed) or 0";
+    j["wrapper"] = w;
+  }
+  j["cocotb"] = {{"test", "tb/test_" + tb.ports.top + ".py"},
+                 {"run", "tb/run.py"},
+                 {"simulator", vhdl ? "ghdl" : "icarus"},
+                 {"vectors", tb_rows}};
   j["yosys_script"] = vhdl ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(ys);
   j["model"] = {{"path", fs::absolute(o.model_path).lexically_normal().string()},
                 {"copy", model_copy},
@@ -264,7 +321,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
                                                  : nlohmann::ordered_json(fs::absolute(o.config_path).lexically_normal().string())},
                 {"config_copy", config_copy.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(config_copy)}};
   j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"cse_budget", o.cse_budget}, {"family", o.family},
-                  {"valid", o.valid},                     {"register_ports", o.register_ports},
+                  {"valid", o.valid},                     {"register_ports", register_ports},
                   {"strip_final_softmax", lo.strip_final_softmax},
                   {"expand_products", lo.expand_products}};
   auto ps = [](double ns) { return std::round(ns * 1000.0) / 1000.0; };  // report ns to the ps
