@@ -235,7 +235,7 @@ bool looks_like_keras_json(const std::string& head) {
          head.find("\"config\"") != std::string::npos;
 }
 
-Model read_model(const std::string& path, const std::string& weights) {
+Model read_model_in_process(const std::string& path, const std::string& weights) {
   std::string head;
   {
     std::ifstream f(path, std::ios::binary);
