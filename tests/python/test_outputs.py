@@ -151,3 +151,15 @@ def test_profile_and_rate_never_write_over_their_inputs(tmp_path):
         p = run_cli("rate", JET, "--background", inp, "-c", cfg, "-o", out, "--force", check=False)
         one_line_error(p, out, "is also this command's")
     assert {f: f.read_bytes() for f in saved} == saved
+
+
+@pytest.mark.parametrize("backend", ["verilog", "vitis"])
+def test_python_write_needs_force_in_a_non_empty_folder(tmp_path, backend):
+    nanogate = pytest.importorskip("nanogate")
+    out = tmp_path / "p"
+    nanogate.convert(str(JET), backend=backend, output_dir=out).write()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(nanogate.NanogateError, match="force"):
+        nanogate.convert(str(JET), backend=backend, output_dir=out).write()
+    nanogate.convert(str(JET), backend=backend, output_dir=out).write(force=True)
+    assert (out / "notes.txt").read_text() == "keep me" and manifest(out)["generator"]["model_sha256"] == sha(JET)
