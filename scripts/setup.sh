@@ -10,7 +10,7 @@ cd "$ROOT"
 BUILD="${NANOGATE_BUILD_DIR:-build}"
 
 APT_PACKAGES=(cmake ninja-build g++ libprotobuf-dev protobuf-compiler libonnx-dev nlohmann-json3-dev
-              libyaml-cpp-dev libhdf5-dev libzip-dev libcli11-dev liblemon-dev libgtest-dev libgmock-dev libbenchmark-dev python3-venv ccache
+              libyaml-cpp-dev libhdf5-dev libzip-dev libssl-dev libcli11-dev liblemon-dev libgtest-dev libgmock-dev libbenchmark-dev python3-venv ccache
               verilator yosys nextpnr-ice40 fpga-icestorm iverilog ghdl
               clang libfuzzer-14-dev  # clang + libFuzzer: the sanitizer build and fuzz targets (scripts/fuzz.sh)
               chromium)               # headless rendering test of nanogate report's report.html

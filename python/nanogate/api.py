@@ -127,9 +127,10 @@ class Firmware:
         """Writes the project into output_dir: Verilog RTL + Verilator harness +
         Yosys script (backend 'verilog') or VHDL-2008 package + entity + GHDL
         testbench (backend 'vhdl'), both with the cocotb testbench tb/ and
-        report.json; or the Vitis HLS project (backend 'vitis'). A non-empty
-        folder not written by nanogate is refused unless force=True. Returns
-        output_dir."""
+        report.json; or the Vitis HLS project (backend 'vitis'); with
+        nanogate_manifest.json listing every file written. A non-empty folder
+        is refused unless force=True, which first deletes the files the
+        previous manifest lists (other files are kept). Returns output_dir."""
         model_path, config_path = self._inputs_on_disk()
         period = 5.0 if self.clock_period is None else float(self.clock_period)
         if self.backend in _RTL:
@@ -137,17 +138,13 @@ class Firmware:
                                     self.register_ports, force, self.allow_inexact, self.backend,
                                     self.wrapper or "none", self.field_bits)
         else:
-            d = Path(self.output_dir)
-            if d.exists() and any(d.iterdir()) and not (d / "nanogate_project.json").exists() and not force:
-                raise _nanogate.NanogateError(
-                    f"{self.output_dir}: folder is not empty and was not written by nanogate; pass force=True")
             cfg = (self.config or {})
             part = cfg.get("Part", "xcvu13p-flga2577-2-e")
             if self.clock_period is None and "ClockPeriod" in cfg:
                 period = float(cfg["ClockPeriod"])
             io_type = cfg.get("IOType", "io_parallel")  # hls4ml's key: io_parallel or io_stream
             for note in _nanogate.write_hls(self._m, self.output_dir, model_path, config_path, "myproject", part, period,
-                                            io_type=io_type):
+                                            io_type=io_type, force=bool(force)):
                 print(f"nanogate: note: {note}")
         self._written = True
         return self.output_dir

@@ -297,8 +297,9 @@ NB_MODULE(_nanogate, m) {
       "write_hls",
       [](PyModel& p, const std::string& dir, const std::string& model_path, const std::string& config_path,
          const std::string& top, const std::string& part, double clock_period, std::optional<std::string> strategy,
-         std::optional<int> reuse_factor, const std::string& io_type) {
+         std::optional<int> reuse_factor, const std::string& io_type, bool force) {
         nanogate::HlsOptions h;
+        h.force = force;
         h.io_type = io_type;
         h.model_path = model_path;
         h.config_path = config_path;
@@ -311,8 +312,9 @@ NB_MODULE(_nanogate, m) {
         return r.notes;
       },
       "model"_a, "dir"_a, "model_path"_a, "config_path"_a, "top"_a, "part"_a, "clock_period"_a,
-      "strategy"_a = nb::none(), "reuse_factor"_a = nb::none(), "io_type"_a = "io_parallel",
-      "Writes the Vitis HLS project (io_type io_parallel or io_stream); returns the notes (deliberate deviations).");
+      "strategy"_a = nb::none(), "reuse_factor"_a = nb::none(), "io_type"_a = "io_parallel", "force"_a = false,
+      "Writes the Vitis HLS project (io_type io_parallel or io_stream) with its manifest; a non-empty dir needs "
+      "force (which first deletes the files of the previous manifest). Returns the notes (deliberate deviations).");
   m.def(
       "csim",
       [](const std::string& dir, RawArray raw) {

@@ -226,3 +226,14 @@ def test_a_conv_on_a_2_to_the_minus_149_scale_emulates(tmp_path):
     run_cli("emulate", path, "--input", inp, "--output", out)
     assert np.load(out).shape == (2, 8)
     run_cli("convert", path, "-o", tmp_path / "prj")
+
+
+def test_a_keras_tensor_without_keras_history_is_one_line(tmp_path):
+    """A Keras 3 inbound node {"class_name": "__keras_tensor__"} whose config lacks keras_history raised
+    nlohmann's out_of_range (an internal error; found by fuzz_keras once libhdf5 ran isolated)."""
+    arch = tmp_path / "arch.json"
+    arch.write_text('{"class_name": "Functional", "config": {"layers": [{"class_name": "Dense", "name": "d", '
+                    '"config": {}, "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {}}]}]}], '
+                    '"input_layers": [], "output_layers": []}}')
+    assert_one_line_error(run_cli("inspect", arch, check=False), f"{arch}: malformed Keras model configuration",
+                          "keras_history")

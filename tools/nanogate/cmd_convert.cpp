@@ -58,9 +58,10 @@ int run_verilog(Opts& o, const Config& cfg) {
 
 int run_vitis(Opts& o, const Config& cfg) {
   namespace fs = std::filesystem;
-  if (fs::exists(o.dir) && !fs::is_empty(o.dir) && !fs::exists(fs::path(o.dir) / "nanogate_project.json") &&
-      !o.p.force)
-    throw Error(o.dir, "folder is not empty and was not written by nanogate; pass --force to write into it");
+  std::error_code ec;
+  if (fs::exists(o.dir, ec) && !fs::is_empty(o.dir, ec) && !o.p.force)  // before the model loads; write_hls_project checks again
+    throw Error(o.dir, "folder is not empty; pass --force to replace the project nanogate wrote there (the files "
+                       "its manifest lists; other files are kept)");
   auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> warnings;
   Model m = load_exact_model(o.p.model_path, o.p.config_path, o.p.weights_path, o.allow_inexact, warnings);
@@ -75,6 +76,7 @@ int run_vitis(Opts& o, const Config& cfg) {
   h.da_dc = o.p.dc;
   if (!o.strategy.empty()) h.strategy = o.strategy;
   if (o.reuse > 0) h.reuse_factor = o.reuse;
+  h.force = o.p.force;
   HlsProject p = write_hls_project(m, h, o.dir);
   double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (auto& n : p.notes) std::fprintf(stderr, "nanogate: note: %s\n", n.c_str());
@@ -141,7 +143,9 @@ Command add_convert(CLI::App& app) {
                    ->capture_default_str();
   sub->add_option("--part", o->part, "vitis: FPGA part (default: config Part, else xcvu13p-flga2577-2-e)");
   sub->add_option("--io-type", o->io_type, "vitis: io_parallel (arrays, II = 1) or io_stream (pixel streams, line buffers)");
-  sub->add_flag("--force,-f", o->p.force, "write into a non-empty folder not written by nanogate");
+  sub->add_flag("--force,-f", o->p.force,
+                "write into a non-empty folder: first delete the files its previous project's manifest lists "
+                "(other files are kept)");
   return {sub, [o] { return run(*o); }};
 }
 

@@ -2,7 +2,9 @@
 // Each subcommand lives in its own cmd_*.cpp (see commands.hpp).
 //
 // Every error is one line on stderr naming the file, the node and the reason,
-// with exit status 1; a usage error is one line too (exit status: CLI11's code).
+// with exit status 1; a usage error is one line too, with exit status 2
+// (kUsageError); `nanogate --help` and `nanogate VERB --help` print the help
+// on stdout and exit 0.
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +16,10 @@
 #include "nanogate/error.hpp"
 #include "nanogate/io/table.hpp"
 #include "nanogate/progress.hpp"
+
+namespace {
+constexpr int kUsageError = 2;  // as getopt/argparse tools: bad arguments, nothing was read
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"nanogate: quantized neural networks to bit-exact FPGA firmware"};
@@ -32,8 +38,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {  // a usage error: one line, like every other error
-    std::fprintf(stderr, "nanogate: error: %s (see nanogate --help)\n", e.what());
-    return e.get_exit_code();
+    std::fprintf(stderr, "nanogate: error: %s (see nanogate --help)\n", nanogate::one_line(e.what()).c_str());
+    return kUsageError;
   }
   // Progress bars (nanogate/progress.hpp): redrawn in place when stderr is a
   // terminal; NANOGATE_PROGRESS=1 prints them as lines (logs), =0 turns them off.

@@ -58,6 +58,7 @@ struct HlsOptions {
   std::string model_path;                  ///< recorded in nanogate_project.json (for csim)
   std::string config_path;                 ///< recorded in nanogate_project.json (for csim)
   std::string weights_path;                ///< Keras JSON weights, recorded likewise ("" = beside the model)
+  bool force = false;                      ///< write into a non-empty folder, replacing its manifest's files
 };
 
 /// What write_hls_project produced.

@@ -61,7 +61,7 @@ struct VerilogProjectOptions {
   int64_t testbench_vectors = 500;  ///< events in the cocotb testbench's vector files (tb/)
   Wrapper wrapper = Wrapper::None;  ///< a packed top <top>_packed / <top>_axis (forces register_ports; needs valid)
   int field_bits = 0;               ///< wrapper: bits per packed field (0: each field its own width)
-  bool force = false;            ///< overwrite a non-empty folder not written by nanogate
+  bool force = false;            ///< write into a non-empty folder, replacing the files of its manifest
   bool allow_inexact = false;    ///< convert layers that are not bit-exact with the model (require_exact)
 };
 
@@ -86,9 +86,11 @@ nlohmann::ordered_json netlist_resources(const Netlist& n);
 
 /// Compiles the model (with its configuration), lowers it, verifies the
 /// netlist, pipelines it for options.family at options.clock_period_ns and
-/// writes the folder described above in options.hdl. Throws nanogate::Error: DIR exists,
-/// is not empty and holds no nanogate report.json (unless options.force); an
-/// unknown family; any compile, lowering or write error.
+/// writes the folder described above in options.hdl, with the manifest and
+/// headers of OutputFolder (nanogate/io/output_folder.hpp). Throws
+/// nanogate::Error: DIR is not empty (unless options.force, which first
+/// deletes the files of the previous manifest); an input file the project
+/// would replace; an unknown family; any compile, lowering or write error.
 VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOptions& options);
 
 /// Result of verify_verilog_project.

@@ -12,6 +12,7 @@
 #include "backend/hls/cpp_writer.hpp"
 #include "backend/hls/layer_functions.hpp"
 #include "backend/hls/project_files.hpp"
+#include "nanogate/io/output_folder.hpp"
 #include "backend/hls/types.hpp"
 #include "nanogate/backend/hls.hpp"
 #include "nanogate/emulate/emulator.hpp"
@@ -53,6 +54,8 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
   if (o.reuse_factor && *o.reuse_factor < 1) throw Error(src, "ReuseFactor must be >= 1");
   if (!(o.clock_period_ns > 0)) throw Error(src, "the clock period must be > 0 ns");
 
+  const std::string model_file = o.model_path.empty() ? src : o.model_path;
+  const OutputFolder folder(dir, o.force, {model_file, o.weights_path, o.config_path});
   HlsProject project;
   project.dir = dir;
   Writer out{project};
@@ -136,7 +139,8 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
     out.file("tb_data/tb_output_codes.txt", outs.str());
   }
   nlohmann::json j;
-  j["generator"] = "nanogate";
+  const Provenance prov = provenance_of(model_file, o.weights_path, o.config_path);
+  j["generator"] = nlohmann::json::parse(prov.json_object());
   j["top"] = top;
   j["model"] = fs::absolute(o.model_path.empty() ? src : o.model_path).string();
   j["config"] = o.config_path.empty() ? "" : fs::absolute(o.config_path).string();
@@ -153,6 +157,7 @@ HlsProject write_hls_project(const Model& model, const HlsOptions& o, const std:
   for (auto& [k, v] : tf.report.items()) j[k] = v;
   j["notes"] = project.notes;
   out.file("nanogate_project.json", j.dump(2) + "\n");
+  folder.commit(prov);
   return project;
 }
 

@@ -54,7 +54,7 @@ std::vector<std::filesystem::path> data_dirs() {
     dirs.push_back(exe_dir / ".." / "share" / "nanogate");
     dirs.push_back(exe_dir / ".." / "data");
   }
-  dirs.push_back(fs::path(__FILE__).parent_path() / ".." / ".." / ".." / "data");  // the source tree
+  dirs.emplace_back(NANOGATE_SOURCE_DATA_DIR);  // the source tree (CMakeLists.txt; absolute, unlike __FILE__ under ccache)
   return dirs;
 }
 

@@ -15,6 +15,7 @@
 #include "nanogate/emulate/test_vectors.hpp"
 #include "nanogate/error.hpp"
 #include "nanogate/frontend/keras.hpp"
+#include "nanogate/io/output_folder.hpp"
 #include "nanogate/io/table.hpp"
 #include "nanogate/model.hpp"
 #include "nanogate/netlist/demand.hpp"
@@ -102,23 +103,12 @@ nlohmann::json read_report(const std::string& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(p.string(), std::string("malformed JSON: ") + e.what());
   }
-  if (!j.is_object() || j.value("generator", "") != kGenerator ||
+  if (!j.is_object() || !j.contains("generator") || !j["generator"].is_object() ||
+      !j["generator"].contains(kGenerator) ||
       (j.value("backend", "") != "verilog" && j.value("backend", "") != "vhdl"))
     throw Error(p.string(),
-                "not a nanogate RTL report (\"generator\": \"nanogate\", \"backend\": \"verilog\" or \"vhdl\")");
+                "not a nanogate RTL report (\"generator\": {\"nanogate\": ...}, \"backend\": \"verilog\" or \"vhdl\")");
   return j;
-}
-
-bool written_by_nanogate(const fs::path& dir) {
-  std::ifstream f(dir / "report.json");
-  if (!f) return false;
-  try {
-    nlohmann::json j;
-    f >> j;
-    return j.is_object() && j.value("generator", "") == kGenerator;
-  } catch (const nlohmann::json::exception&) {
-    return false;
-  }
 }
 
 /// The cocotb testbench's vectors: `rows` firmware_test_vectors (seed 1) and
@@ -201,11 +191,7 @@ nlohmann::ordered_json netlist_resources(const Netlist& n) {
 VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOptions& o) {
   const fs::path d(dir);
   std::error_code ec;
-  if (fs::exists(d, ec)) {
-    if (!fs::is_directory(d, ec)) throw Error(dir, "exists and is not a folder");
-    if (!fs::is_empty(d, ec) && !written_by_nanogate(d) && !o.force)
-      throw Error(dir, "folder is not empty and was not written by nanogate; pass --force to write into it");
-  }
+  const OutputFolder folder(dir, o.force, {o.model_path, o.weights_path, o.config_path});
   const report::Family family = report::parse_family(o.family);
   const DelayModel delays = load_delay_model(o.family);
   Model model = compile(o.model_path, o.config_path, o.weights_path);
@@ -286,7 +272,8 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   }
   const verilog_detail::PortNames names = verilog_detail::port_names(n);
   nlohmann::ordered_json j;
-  j["generator"] = kGenerator;
+  const Provenance prov = provenance_of(o.model_path, o.weights_path, o.config_path);
+  j["generator"] = nlohmann::ordered_json::parse(prov.json_object());
   j["backend"] = to_string(o.hdl);
   j["top"] = p.top;
   j[to_string(o.hdl)] = p.verilog_file;
@@ -355,6 +342,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   j["totals"] = res["totals"];
   j["luts_est_note"] = res["luts_est_note"];
   write_text(d / "report.json", j.dump(2) + "\n");
+  folder.commit(prov);
   p.report = j;
   return p;
 }

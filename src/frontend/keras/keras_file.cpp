@@ -115,8 +115,8 @@ std::vector<TensorRef> io_refs(const json& j, const std::string& src) {
   return out;
 }
 
-/// The architecture JSON → Model without weights.
-Model architecture(const json& j, const std::string& src) {
+/// The architecture JSON → Model without weights (unchecked JSON access: see architecture).
+Model architecture_of(const json& j, const std::string& src) {
   Model m;
   m.source = src;
   if (!j.is_object() || !j.contains("class_name") || !j.contains("config"))
@@ -154,6 +154,17 @@ Model architecture(const json& j, const std::string& src) {
     m.outputs = io_refs(cfg["output_layers"], src);
   }
   return m;
+}
+
+/// The architecture JSON → Model without weights; a key missing or of the
+/// wrong type anywhere (e.g. a __keras_tensor__ without keras_history) is
+/// one Error naming the file.
+Model architecture(const json& j, const std::string& src) {
+  try {
+    return architecture_of(j, src);
+  } catch (const json::exception& e) {
+    throw Error(src, std::string("malformed Keras model configuration (") + e.what() + ")");
+  }
 }
 
 /// Keras 2 weights: `<root>/<layer>` groups with a `weight_names` attribute.
@@ -235,7 +246,7 @@ bool looks_like_keras_json(const std::string& head) {
          head.find("\"config\"") != std::string::npos;
 }
 
-Model read_model(const std::string& path, const std::string& weights) {
+Model read_model_in_process(const std::string& path, const std::string& weights) {
   std::string head;
   {
     std::ifstream f(path, std::ios::binary);

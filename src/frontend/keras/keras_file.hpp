@@ -59,7 +59,16 @@ struct Model {
 /// Throws nanogate::Error naming the file (and the layer) for: unreadable
 /// containers, a zip without config.json or model.weights.h5, invalid JSON,
 /// a missing weights file, a layer whose weights are missing from it.
+/// Runs read_model_in_process in a forked child with a wall-clock/CPU limit
+/// (NANOGATE_H5_TIMEOUT s, default 10) and an address-space limit
+/// (NANOGATE_H5_MEMORY_MB, default 2048) (h5_isolated.cpp): a child that
+/// dies, hangs or runs out of memory (libhdf5 on a corrupt file) becomes
+/// Error(path, "HDF5 reader failed: <why> (corrupt or hostile file?)").
 Model read_model(const std::string& path, const std::string& weights);
+
+/// read_model in the calling process, without limits (libhdf5 runs here).
+/// Only h5_isolated.cpp's child calls it.
+Model read_model_in_process(const std::string& path, const std::string& weights);
 
 /// True when the first bytes look like a Keras JSON architecture (an object
 /// with "class_name" and "config").
