@@ -191,7 +191,6 @@ nlohmann::ordered_json netlist_resources(const Netlist& n) {
 VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOptions& o) {
   const fs::path d(dir);
   std::error_code ec;
-  const OutputFolder folder(dir, o.force, {o.model_path, o.weights_path, o.config_path});
   const report::Family family = report::parse_family(o.family);
   const DelayModel delays = load_delay_model(o.family);
   Model model = compile(o.model_path, o.config_path, o.weights_path);
@@ -233,6 +232,9 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   const std::string ys = vhdl ? "" : "synth_" + o.family + ".ys";
   rtl_detail::CocotbDesign tb;  // the wrapper's checks come before any file is written
   tb.ports = rtl_detail::top_ports(n, p.top, o.valid, o.wrapper, o.field_bits, o.model_path);
+  // Only now that the design is complete: --force's cleanup of the previous
+  // project, or the refusal of a non-empty folder (nothing written before).
+  const OutputFolder folder(dir, o.force, {o.model_path, o.weights_path, o.config_path});
   if (vhdl) {
     write_vhdl_files(dir, n, vo);
   } else {
