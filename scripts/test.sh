@@ -5,7 +5,8 @@
 # AXOL1TL vectors in ../shared/models. Last, a short sanitizer and fuzzing
 # stage (clang, AddressSanitizer + UBSan, build-fuzz/): the CLI robustness
 # tests against the sanitized CLI and every fuzz target for
-# NANOGATE_CI_FUZZ_SECONDS (default 15) on its seeds; NANOGATE_SKIP_FUZZ=1 skips it.
+# NANOGATE_CI_FUZZ_SECONDS (default 15) on its seeds, then every seed and corpus
+# input through the CLI (fuzz/check_messages.py); NANOGATE_SKIP_FUZZ=1 skips it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -33,4 +34,7 @@ if [[ "${NANOGATE_SKIP_FUZZ:-0}" != 1 ]]; then
   # fuzz_keras reads HDF5 in a child process with limits (libhdf5 1.10 can loop
   # on a corrupt file): a hang there is a one-line error, no longer a timeout.
   bash scripts/fuzz.sh all "${NANOGATE_CI_FUZZ_SECONDS:-15}" -seed=1
+  # Every seed and corpus input through the CLI: a success or exactly one
+  # `nanogate: error: FILE: ...` line (fuzz/check_messages.py).
+  .venv/bin/python fuzz/check_messages.py --cli "$BUILD/nanogate" --max-per-target 200
 fi

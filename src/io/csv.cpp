@@ -100,6 +100,7 @@ NumStatus parse_number(const std::string& s, double& out) {
 bool needs_quotes(const std::string& name) {
   if (name.empty()) return true;
   if (is_blank(name.front()) || is_blank(name.back()) || name.front() == '"') return true;
+  if (name.starts_with("\xEF\xBB\xBF")) return true;  // bare at byte 0, the reader would strip it as a BOM
   if (name.find_first_of(",\"") != std::string::npos) return true;
   double d;
   return parse_number(name, d) != NumStatus::Bad;
