@@ -152,6 +152,26 @@ void check_wiring(const onnx::GraphProto& g, const std::string& src) {
     if (!known.count(o.name())) throw Error(src, "graph output '" + o.name() + "' is not computed by any node");
 }
 
+/// ONNX graphs are in single static assignment form: no tensor is computed by
+/// two nodes, or by a node and also given as a graph input or initializer.
+/// (A structured-fuzz finding: two MaxPools writing one name gave its readers
+/// two different shapes, and the emulator read past a buffer.)
+void check_single_assignment(const onnx::GraphProto& g, const std::string& src) {
+  std::set<std::string> given;
+  for (const auto& v : g.input()) given.insert(v.name());
+  for (const auto& t : g.initializer()) given.insert(t.name());
+  std::set<std::string> computed;
+  for (const auto& n : g.node())
+    for (const auto& o : n.output()) {
+      if (o.empty()) continue;
+      if (given.count(o))
+        throw Error(src, n.name(), n.op_type(), "output '" + o + "' is also a graph input or initializer");
+      if (!computed.insert(o).second)
+        throw Error(src, n.name(), n.op_type(),
+                    "output '" + o + "' is computed by an earlier node too (ONNX graphs assign each tensor once)");
+    }
+}
+
 }  // namespace
 
 Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
@@ -162,6 +182,7 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
   if (!model.has_graph() || model.graph().node_size() == 0)
     throw Error(src, "not a valid ONNX model (no graph or no nodes)");
 
+  check_single_assignment(model.graph(), src);
   int64_t opset = -1;
   for (auto& o : model.opset_import())
     if (is_default_domain(o.domain())) opset = o.version();

@@ -237,3 +237,19 @@ def test_a_keras_tensor_without_keras_history_is_one_line(tmp_path):
                     '"input_layers": [], "output_layers": []}}')
     assert_one_line_error(run_cli("inspect", arch, check=False), f"{arch}: malformed Keras model configuration",
                           "keras_history")
+
+
+def test_a_tensor_computed_by_two_nodes_is_refused(tmp_path):
+    """fuzz_onnx_structured (CI, 2026-12-03): two MaxPools writing one tensor name
+    gave its readers two shapes, and the emulator read past a buffer (ASan)."""
+    path = save(tmp_path / "ssa.onnx", [
+        helper.make_node("Reshape", ["x", "s"], ["r"], name="rs"),
+        helper.make_node("MaxPool", ["r"], ["p"], name="pool_a", kernel_shape=[2, 2]),
+        helper.make_node("MaxPool", ["r"], ["p"], name="pool_b", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["p"], ["y"], name="flat", axis=1)],
+        [numpy_helper.from_array(np.array([1, 1, 4, 4], np.int64), "s")], in_shape=(1, 16), out_shape=(1, 9))
+    p = run_cli("inspect", path, check=False)
+    assert_one_line_error(p, f"{path}: node 'pool_b' (MaxPool):", "output 'p' is computed by an earlier node too")
+    path = save(tmp_path / "shadow.onnx", [helper.make_node("Relu", ["x"], ["x"], name="relu_x"),
+                                           helper.make_node("Relu", ["x"], ["y"], name="relu_y")])
+    assert_one_line_error(run_cli("inspect", path, check=False), "node 'relu_x' (Relu):", "also a graph input")
