@@ -1,9 +1,6 @@
 // nanogate — files and shell commands of the RTL simulation harnesses (shell.hpp).
 #include "shell.hpp"
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
