@@ -24,6 +24,65 @@ namespace nanogate {
 
 namespace {
 
+/// How a convolution's windows are read from a shifting frame (the
+/// time-multiplexed RTL, netlist/fold.hpp): the zero-padded input as slots of
+/// `lanes` elements (one spatial position, its channels), row-major over the
+/// padded spatial dims; the frame shifts one slot per cycle, and at cycle
+/// positions[p] the taps of output position p sit at the fixed frame elements
+/// taps[r] (im2col column r = channel·T + kernel tap).
+struct FrameSchedule {
+  std::vector<int64_t> frame;      ///< slots·lanes: source element of x, or -1 (padding)
+  int64_t lanes = 0;
+  std::vector<int64_t> taps;       ///< per im2col column: slot offset·lanes + channel
+  std::vector<int64_t> positions;  ///< per output position: the cycle (slots shifted) it is computed
+};
+
+/// The frame schedule of channels [c0, c0 + cg) of window `w` (x channels-first [C, D1..Dn]).
+FrameSchedule frame_schedule(const Window& w, int64_t c0, int64_t cg) {
+  const int r = w.rank();
+  Shape padded(static_cast<size_t>(r)), stride(static_cast<size_t>(r));  // padded dims, slot strides (row-major)
+  for (int d = 0; d < r; ++d) padded[size_t(d)] = w.pad_begin[size_t(d)] + w.in[size_t(d)] + w.pad_end[size_t(d)];
+  int64_t slots = 1;
+  for (int d = r - 1; d >= 0; --d) {
+    stride[size_t(d)] = slots;
+    slots *= padded[size_t(d)];
+  }
+  FrameSchedule f;
+  f.lanes = cg;
+  const int64_t S = w.in_positions();
+  f.frame.assign(size_t(slots * cg), -1);
+  for (int64_t s = 0; s < slots; ++s) {
+    int64_t flat = 0;
+    bool inside = true;
+    for (int d = 0; d < r; ++d) {
+      const int64_t c = s / stride[size_t(d)] % padded[size_t(d)] - w.pad_begin[size_t(d)];
+      inside = inside && c >= 0 && c < w.in[size_t(d)];
+      flat = flat * w.in[size_t(d)] + c;
+    }
+    if (inside)
+      for (int64_t ci = 0; ci < cg; ++ci) f.frame[size_t(s * cg + ci)] = (c0 + ci) * S + flat;
+  }
+  const int64_t T = w.taps(), P = w.positions();
+  for (int64_t ci = 0; ci < cg; ++ci)
+    for (int64_t t = 0; t < T; ++t) {
+      int64_t off = 0, rest = t;
+      for (int d = r - 1; d >= 0; --d) {
+        off += rest % w.kernel[size_t(d)] * w.dilation[size_t(d)] * stride[size_t(d)];
+        rest /= w.kernel[size_t(d)];
+      }
+      f.taps.push_back(off * cg + ci);
+    }
+  for (int64_t p = 0; p < P; ++p) {
+    int64_t at = 0, rest = p;
+    for (int d = r - 1; d >= 0; --d) {
+      at += rest % w.out[size_t(d)] * w.stride[size_t(d)] * stride[size_t(d)];
+      rest /= w.out[size_t(d)];
+    }
+    f.positions.push_back(at);
+  }
+  return f;
+}
+
 struct Spatial {
   Graph& g;
   std::vector<Node> out;
@@ -46,16 +105,24 @@ struct Spatial {
   /// A Move of input `x` by `map` (-1: zero) into `y`; a folded Transpose in
   /// front of x is composed into the map.
   void move(const std::string& name, const std::string& x, const std::string& y, std::vector<int64_t> map,
-            const std::string& source_op) {
+            const std::string& source_op, const FrameSchedule* frame = nullptr) {
     std::string src = x;
+    std::vector<int64_t> slots = frame ? frame->frame : std::vector<int64_t>();
     if (auto it = folded.find(x); it != folded.end()) {
       src = it->second.first;
-      for (int64_t& m : map)
-        if (m >= 0) m = it->second.second[size_t(m)];
+      for (auto* v : {&map, &slots})
+        for (int64_t& m : *v)
+          if (m >= 0) m = it->second.second[size_t(m)];
     }
     Node m = node(name, "Move", {src}, {y});
     m.attrs["map"] = std::move(map);
     m.attrs["source_op"] = source_op;
+    if (frame) {  // read by the time-multiplexed RTL (netlist/fold.hpp), which checks it against "map"
+      m.attrs["frame"] = std::move(slots);
+      m.attrs["frame_lanes"] = frame->lanes;
+      m.attrs["frame_taps"] = frame->taps;
+      m.attrs["frame_positions"] = frame->positions;
+    }
     out.push_back(m);
   }
 
@@ -110,7 +177,8 @@ struct Spatial {
             map.push_back(s < 0 ? -1 : (k * cg + ci) * S + s);
           }
       const std::string cols = g.add_activation(n.name + sfx + "_im2col", {P, cg * T});
-      move(n.name + sfx + "_im2col", x, cols, std::move(map), "Conv");
+      const FrameSchedule frame = frame_schedule(win, k * cg, cg);
+      move(n.name + sfx + "_im2col", x, cols, std::move(map), "Conv", &frame);
       std::vector<double> wm(size_t(cg * T * mg)), sc;
       if (scaled) sc.resize(wm.size());
       for (int64_t j = 0; j < mg; ++j)

@@ -3,6 +3,7 @@
 //            [--tb-vectors N] (events of the cocotb testbench in DIR/tb/)
 //            [--wrapper none|packed|axis] [--field-bits N] (the integration wrapper, backend/rtl/wrapper.hpp)
 //            (vhdl: the same pipelined netlist printed as VHDL-2008, see backend/vhdl.hpp)
+//            [--reuse-factor R] (verilog: R > 1 time-multiplexes every convolution, netlist/fold.hpp)
 //   vitis:   [--strategy Latency|Resource|DA] [--reuse-factor R] [--top NAME] [--part PART]
 //            [--io-type io_parallel|io_stream] [--dc N]
 // The clock period, part and IO type come from the configuration file's
@@ -39,6 +40,7 @@ int run_verilog(Opts& o, const Config& cfg) {
   o.p.wrapper = o.wrapper == "packed" ? Wrapper::Packed : o.wrapper == "axis" ? Wrapper::Axis : Wrapper::None;
   if (o.period_opt->count() == 0 && cfg.clock_period_ns) o.p.clock_period_ns = *cfg.clock_period_ns;
   o.p.allow_inexact = o.allow_inexact;
+  o.p.reuse_factor = o.reuse;
   VerilogProject r = convert_to_verilog(o.dir, o.p);
   print_warnings(r.warnings);
   for (const auto& note : r.report.at("notes")) std::fprintf(stderr, "nanogate: note: %s\n", note.get<std::string>().c_str());
@@ -138,7 +140,8 @@ Command add_convert(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--strategy", o->strategy, "vitis: override every layer's Strategy")
       ->check(CLI::IsMember({"Latency", "Resource", "DA"}));
-  sub->add_option("--reuse-factor", o->reuse, "vitis: override every layer's ReuseFactor")->check(CLI::PositiveNumber);
+  sub->add_option("--reuse-factor", o->reuse, "override every layer's ReuseFactor (vitis: Resource strategy; verilog: a convolution with R > 1 is "
+                  "time-multiplexed, one output position per cycle)")->check(CLI::PositiveNumber);
   o->top_opt = sub->add_option("--top", o->top, "vitis: top function name (default: the config's ProjectName)")
                    ->capture_default_str();
   sub->add_option("--part", o->part, "vitis: FPGA part (default: config Part, else xcvu13p-flga2577-2-e)");

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "nanogate/netlist/fold.hpp"
 #include "nanogate/netlist/netlist.hpp"
 
 namespace nanogate {
@@ -33,6 +34,9 @@ namespace nanogate {
 struct VerilogOptions {
   std::string top = "ng_top";  ///< module name (see verilog_module_name)
   bool valid = true;           ///< add valid_in / valid_out
+  /// Cycles between the events the testbench applies (a folded design's II;
+  /// 1: one event per cycle).
+  int initiation_interval = 1;
 };
 
 /// A legal Verilog/Verilator module name for a model: "ng_" + the file stem
@@ -45,6 +49,25 @@ std::string verilog_module_name(const std::string& model_path);
 /// does not precede its user, a Lut whose table size is not 2^W of its
 /// argument, a Cmp whose type is not a 1-bit integer.
 std::string write_verilog(const Netlist& n, const VerilogOptions& options);
+
+/// The Verilog of a design with time-multiplexed convolutions
+/// (nanogate/netlist/fold.hpp; src/backend/verilog/folded_top.cpp): modules
+/// <top>_s<i> (segments) and <top>_k<i> (kernels), printed as write_verilog
+/// prints a netlist, and the top module <top> with clk, valid_in, valid_out,
+/// `ready` (an event is accepted when valid_in && ready, at most one every
+/// d.initiation_interval cycles) and the first segment's input and the last
+/// segment's output buses; outputs appear d.latency cycles after the event.
+/// Call pipeline_folded first.
+std::string write_folded_verilog(const FoldedDesign& d, const VerilogOptions& options);
+
+/// Writes <top>.v (write_folded_verilog), tb_<top>.cpp (options'
+/// initiation_interval = d's) and build_sim.sh into `dir`, as write_rtl_files.
+void write_folded_rtl_files(const std::string& dir, const FoldedDesign& d, const VerilogOptions& options);
+
+/// A netlist holding only the ports (first segment's inputs, last segment's
+/// outputs, stripped Softmax names) and the latency of a folded design, for
+/// the testbench generator and the report.
+Netlist folded_ports(const FoldedDesign& d);
 
 /// The C++ Verilator testbench tb_<top>.cpp. Usage of the built binary:
 ///   obj_dir/V<top> IN OUT

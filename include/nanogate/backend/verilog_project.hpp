@@ -63,6 +63,11 @@ struct VerilogProjectOptions {
   int field_bits = 0;               ///< wrapper: bits per packed field (0: each field its own width)
   bool force = false;            ///< write into a non-empty folder, replacing the files of its manifest
   bool allow_inexact = false;    ///< convert layers that are not bit-exact with the model (require_exact)
+  /// Overrides every layer's ReuseFactor when > 0. A convolution whose
+  /// ReuseFactor is > 1 is time-multiplexed (nanogate/netlist/fold.hpp): its
+  /// adder graph is built once and computes one output position per cycle
+  /// (Verilog only; no wrapper, no cocotb testbench yet).
+  int reuse_factor = 0;
 };
 
 /// What convert_to_verilog produced.

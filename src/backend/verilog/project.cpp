@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "nanogate/backend/verilog.hpp"
@@ -19,6 +20,7 @@
 #include "nanogate/io/table.hpp"
 #include "nanogate/model.hpp"
 #include "nanogate/netlist/demand.hpp"
+#include "nanogate/netlist/fold.hpp"
 #include "nanogate/netlist/lower.hpp"
 #include "nanogate/netlist/netlist_emulator.hpp"
 #include "nanogate/passes/passes.hpp"
@@ -141,6 +143,28 @@ Model compile(const std::string& model_path, const std::string& config_path, con
 
 const char* to_string(Hdl h) { return h == Hdl::Vhdl ? "vhdl" : "verilog"; }
 
+namespace {
+
+/// netlist_resources of every segment and kernel of a folded design, in
+/// pipeline order, with the totals summed.
+nlohmann::ordered_json folded_resources(const FoldedDesign& d) {
+  nlohmann::ordered_json j = netlist_resources(d.segments.at(0));
+  auto merge = [&](const Netlist& n) {
+    const nlohmann::ordered_json r = netlist_resources(n);
+    for (const auto& l : r["layers"]) j["layers"].push_back(l);
+    for (auto& [k, v] : j["totals"].items())
+      if (r["totals"].contains(k) && v.is_number_integer())
+        v = v.get<int64_t>() + r["totals"][k].get<int64_t>();  // as netlist_resources sums its layers
+  };
+  for (size_t i = 0; i < d.folds.size(); ++i) {
+    merge(d.folds[i].kernel);
+    merge(d.segments.at(i + 1));
+  }
+  return j;
+}
+
+}  // namespace
+
 nlohmann::ordered_json netlist_resources(const Netlist& n) {
   struct Layer {
     int64_t values = 0, adders = 0, adder_bits = 0, luts = 0, depth = 0;
@@ -198,17 +222,33 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   LowerOptions lo;
   lo.dc = o.dc;
   lo.cse_budget = o.cse_budget;
-  Netlist n = lower_to_netlist(model, lo);
-  n.verify();
+  const bool vhdl = o.hdl == Hdl::Vhdl;
+  const std::vector<std::string> fold = folded_layers(model, o.reuse_factor);
+  if (!fold.empty()) {
+    const std::string why = vhdl ? "the VHDL backend" : o.wrapper != Wrapper::None ? "--wrapper" : !o.valid ? "--no-valid" : "";
+    if (!why.empty())
+      throw Error(o.model_path, "layer '" + fold[0] + "' has ReuseFactor > 1 (a time-multiplexed convolution), which " +
+                                    why + " does not support yet (Verilog with valid ports only)");
+  }
+  std::optional<FoldedDesign> folded;
+  Netlist n;
+  if (fold.empty()) n = lower_to_netlist(model, lo);
+  else folded = fold_to_netlists(model, lo, fold);  // each segment and kernel verified by lower_to_netlist
+  if (!folded) n.verify();
   VerilogProject p;
   p.warnings = std::move(warnings);
   const bool register_ports = o.register_ports || o.wrapper != Wrapper::None;  // a wrapper's ports are registered
-  p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns, register_ports);
+  if (folded) {
+    p.pipeline = pipeline_folded(*folded, delays, o.clock_period_ns, register_ports);
+    n = folded_ports(*folded);
+  } else {
+    p.pipeline = pipeline_netlist(n, delays, o.clock_period_ns, register_ports);
+  }
   // A product of two variables is one Mul op, which no register can split: when
   // one misses the period, the products become shift-and-add rows instead
   // (LowerOptions::expand_products), kept if that meets the period or comes closer.
   const bool has_mul = std::any_of(n.values.begin(), n.values.end(), [](const NetValue& v) { return v.op == NetOp::Mul; });
-  if (!p.pipeline.met && has_mul) {
+  if (!p.pipeline.met && has_mul && !folded) {
     LowerOptions le = lo;
     le.expand_products = true;
     Netlist e = lower_to_netlist(model, le);
@@ -222,21 +262,24 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   }
   p.dir = dir;
   p.top = verilog_module_name(o.model_path);
-  const bool vhdl = o.hdl == Hdl::Vhdl;
   p.verilog_file = p.top + (vhdl ? ".vhd" : ".v");
   VerilogOptions vo;
   vo.top = p.top;
   vo.valid = o.valid;
+  if (folded) vo.initiation_interval = folded->initiation_interval;
   // Yosys reads VHDL only through the ghdl plugin, which Debian 12 does not
   // package: a VHDL folder has no synthesis script.
   const std::string ys = vhdl ? "" : "synth_" + o.family + ".ys";
   rtl_detail::CocotbDesign tb;  // the wrapper's checks come before any file is written
-  tb.ports = rtl_detail::top_ports(n, p.top, o.valid, o.wrapper, o.field_bits, o.model_path);
+  if (!folded) tb.ports = rtl_detail::top_ports(n, p.top, o.valid, o.wrapper, o.field_bits, o.model_path);
   // Only now that the design is complete: --force's cleanup of the previous
   // project, or the refusal of a non-empty folder (nothing written before).
   const OutputFolder folder(dir, o.force, {o.model_path, o.weights_path, o.config_path});
   if (vhdl) {
     write_vhdl_files(dir, n, vo);
+  } else if (folded) {
+    write_folded_rtl_files(dir, *folded, vo);
+    write_text(d / ys, report::yosys_script(family, p.verilog_file, p.top));
   } else {
     write_rtl_files(dir, n, vo);
     write_text(d / ys, report::yosys_script(family, p.verilog_file, p.top));
@@ -250,8 +293,10 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   }
   tb.latency = p.pipeline.latency_cycles;
   const int64_t tb_rows = std::max<int64_t>(1, o.testbench_vectors);
-  const auto [tb_in, tb_out] = testbench_vectors(model, n, tb_rows);
-  rtl_detail::write_cocotb_testbench(d, tb, tb_in, tb_out, tb_rows);
+  if (!folded) {  // the cocotb testbench drives one event per cycle (II = 1)
+    const auto [tb_in, tb_out] = testbench_vectors(model, n, tb_rows);
+    rtl_detail::write_cocotb_testbench(d, tb, tb_in, tb_out, tb_rows);
+  }
   // Copies of the inputs, so that verify needs nothing outside DIR.
   fs::create_directories(d / "model", ec);
   const std::string model_copy = "model/" + fs::path(o.model_path).filename().string();
@@ -299,10 +344,12 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
                   "offset + k*stride]; padding bits: inputs ignored, outputs sign (signed) or 0";
     j["wrapper"] = w;
   }
-  j["cocotb"] = {{"test", "tb/test_" + tb.ports.top + ".py"},
-                 {"run", "tb/run.py"},
-                 {"simulator", vhdl ? "ghdl" : "icarus"},
-                 {"vectors", tb_rows}};
+  j["cocotb"] = nullptr;
+  if (!folded)
+    j["cocotb"] = {{"test", "tb/test_" + tb.ports.top + ".py"},
+                   {"run", "tb/run.py"},
+                   {"simulator", vhdl ? "ghdl" : "icarus"},
+                   {"vectors", tb_rows}};
   j["yosys_script"] = vhdl ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(ys);
   j["model"] = {{"path", fs::absolute(o.model_path).lexically_normal().string()},
                 {"copy", model_copy},
@@ -312,14 +359,15 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"cse_budget", o.cse_budget}, {"family", o.family},
                   {"valid", o.valid},                     {"register_ports", register_ports},
                   {"strip_final_softmax", lo.strip_final_softmax},
-                  {"expand_products", lo.expand_products}};
+                  {"expand_products", lo.expand_products},
+                  {"folded_layers", fold}};
   auto ps = [](double ns) { return std::round(ns * 1000.0) / 1000.0; };  // report ns to the ps
   std::vector<double> stages;
   for (double t : p.pipeline.stage_delay_ns) stages.push_back(ps(t));
   j["latency"] = {{"cycles", p.pipeline.latency_cycles},
                   {"ns", ps(p.pipeline.latency_ns)},
                   {"clock_period_ns", p.pipeline.clock_period_ns},
-                  {"initiation_interval", 1},
+                  {"initiation_interval", folded ? folded->initiation_interval : 1},
                   {"max_stage_delay_ns", ps(p.pipeline.max_stage_delay_ns)},
                   {"stage_delay_ns", stages},
                   {"met", p.pipeline.met},
@@ -339,7 +387,18 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   j["ports"] = ports;
   j["stripped_softmax"] = n.stripped;
   j["notes"] = n.notes;
-  const nlohmann::ordered_json res = netlist_resources(n);
+  const nlohmann::ordered_json res = folded ? folded_resources(*folded) : netlist_resources(n);
+  if (folded) {
+    j["folds"] = nlohmann::ordered_json::array();
+    for (const FoldedConv& f : folded->folds)
+      j["folds"].push_back({{"layer", f.layer},
+                            {"positions", f.positions.size()},
+                            {"cycles", f.cycles()},
+                            {"frame_slots", f.frame.size() / size_t(f.lanes)},
+                            {"lanes", f.lanes},
+                            {"kernel_latency_cycles", f.kernel.latency}});
+    j["latency"]["sequencer_register_bits"] = folded_register_bits(*folded);
+  }
   j["layers"] = res["layers"];
   j["totals"] = res["totals"];
   j["luts_est_note"] = res["luts_est_note"];
@@ -373,11 +432,15 @@ VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, cons
   lo.dc = rep.at("options").at("dc").get<int>();
   lo.cse_budget = rep.at("options").value("cse_budget", lo.cse_budget);
   lo.expand_products = rep.at("options").value("expand_products", false);
-  Netlist n = lower_to_netlist(model, lo);
+  const std::vector<std::string> fold = rep.at("options").value("folded_layers", std::vector<std::string>());
+  std::optional<FoldedDesign> folded;
+  Netlist n;
+  if (fold.empty()) n = lower_to_netlist(model, lo);
+  else folded = fold_to_netlists(model, lo, fold);
+  if (folded) n = folded_ports(*folded);
   VerilogOptions vo;
   vo.top = rep.at("top").get<std::string>();
   vo.valid = rep.at("options").at("valid").get<bool>();
-  NetlistEmulator net(n);
   Emulator layer(model);
 
   // The vectors: extremes, alternations, zero, then uniform random codes.
@@ -421,7 +484,7 @@ VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, cons
   }
   const int64_t rows = n_in ? int64_t(x.size()) / n_in : 0;
 
-  const std::vector<int64_t> ref_net = net.run(x.data(), rows);
+  const std::vector<int64_t> ref_net = folded ? emulate_folded(*folded, x.data(), rows) : NetlistEmulator(n).run(x.data(), rows);
   std::vector<std::string> out_tensors;
   for (const auto& p : n.outputs) out_tensors.push_back(p.tensor);
   const EmulatorResult lr = layer.run_firmware(x.data(), rows, true, out_tensors);

@@ -77,10 +77,19 @@ std::string write_verilator_testbench(const Netlist& n, const VerilogOptions& o)
     << "  if (!out) {\n    std::fprintf(stderr, \"%s: cannot write\\n\", argv[2]);\n    return 1;\n  }\n"
     << "  auto ctx = std::make_unique<VerilatedContext>();\n"
     << "  auto top = std::make_unique<" << cls << ">(ctx.get());\n"
-    << "  std::vector<int64_t> y(static_cast<size_t>(kOutputs));\n"
-    << "  for (long t = 0; t < rows + kLatency; ++t) {\n"
-    << "    const int64_t* v = x.data() + (t < rows ? t : rows - 1) * kInputs;\n"
-    << "    (void)v;\n";
+    << "  std::vector<int64_t> y(static_cast<size_t>(kOutputs));\n";
+  const int ii = o.initiation_interval;
+  if (ii > 1)  // vector t/II in cycle t when t % II == 0; its outputs in cycle t + latency
+    s << "  const long kII = " << ii << ";\n"
+      << "  for (long t = 0; t < (rows - 1) * kII + 1 + kLatency; ++t) {\n"
+      << "    const long row = t / kII < rows ? t / kII : rows - 1;\n"
+      << "    const bool apply = t % kII == 0 && t / kII < rows;\n"
+      << "    const bool read = t >= kLatency && (t - kLatency) % kII == 0;\n"
+      << "    const int64_t* v = x.data() + row * kInputs;\n";
+  else
+    s << "  for (long t = 0; t < rows + kLatency; ++t) {\n"
+      << "    const int64_t* v = x.data() + (t < rows ? t : rows - 1) * kInputs;\n"
+      << "    (void)v;\n";
   int off = 0;
   for (size_t p = 0; p < n.inputs.size(); ++p) {
     const int count = int(n.inputs[p].values.size()), w = n.inputs[p].type.width, bits = count * w;
@@ -92,8 +101,8 @@ std::string write_verilator_testbench(const Netlist& n, const VerilogOptions& o)
     s << "    }\n";
     off += count;
   }
-  if (o.valid) s << "    top->valid_in = t < rows ? 1 : 0;\n";
-  s << "    top->clk = 0;\n    top->eval();\n    if (t >= kLatency) {\n";
+  if (o.valid) s << (ii > 1 ? "    top->valid_in = apply ? 1 : 0;\n" : "    top->valid_in = t < rows ? 1 : 0;\n");
+  s << "    top->clk = 0;\n    top->eval();\n    if (" << (ii > 1 ? "read" : "t >= kLatency") << ") {\n";
   if (o.valid)
     s << "      if (!top->valid_out) {\n"
       << "        std::fprintf(stderr, \"valid_out is 0 in cycle %ld (vector %ld)\\n\", t, t - kLatency);\n"
