@@ -3,9 +3,11 @@
 // A JSON or YAML file with up to three sections, applied in order of
 // increasing priority:
 //   Model:     {Precision: TYPE | {default|weight|bias|accum|result: TYPE},
-//               ReuseFactor: INT, Strategy: Latency|Resource|DA}
-//   LayerType: {<layer op, e.g. Dense, Relu, Input>: {Precision, ReuseFactor, Strategy}}
-//   LayerName: {<node or graph-input name>: {Precision, ReuseFactor, Strategy}}
+//               ReuseFactor: INT, ParallelizationFactor: INT, Strategy: Latency|Resource|DA}
+//   LayerType: {<layer op, e.g. Dense, Relu, Input>: {Precision, ReuseFactor, ParallelizationFactor, Strategy}}
+//   LayerName: {<node or graph-input name>: {Precision, ReuseFactor, ParallelizationFactor, Strategy}}
+// (ReuseFactor > 1 on a convolution time-multiplexes it in the RTL backends,
+// ParallelizationFactor output positions per cycle: netlist/fold.hpp.)
 //   Part: "xcvu13p-flga2577-2-e"   ClockPeriod: 5 (ns)   IOType: io_parallel|io_stream
 // (the last three as hls4ml's top-level keys; the backends use them when the
 // command line does not override them).
@@ -40,6 +42,9 @@ struct PrecisionSpec {
 struct LayerConfig {
   PrecisionSpec precision;
   std::optional<int> reuse_factor;
+  /// Output positions a time-multiplexed convolution computes per cycle
+  /// (kernel instances; hls4ml's ParallelizationFactor; netlist/fold.hpp).
+  std::optional<int> parallelization_factor;
   std::optional<std::string> strategy;
 };
 
@@ -72,7 +77,8 @@ bool is_fpga_part_name(const std::string& s);
 /// Throws nanogate::Error naming the file, the key path (e.g.
 /// "LayerName.fc1.Precision.accum") and the reason for: a missing or
 /// unparsable file, an unknown key, a value of the wrong kind, an unparsable
-/// type, a ReuseFactor < 1, or an unknown Strategy.
+/// type, a ReuseFactor < 1, a ParallelizationFactor outside 1..4096, or an
+/// unknown Strategy.
 Config load_config(const std::string& path);
 
 /// Parses a configuration from JSON text (YAML is converted to the same tree).

@@ -97,6 +97,7 @@ struct Node {
   std::map<std::string, Attr> attrs;
   Precision precision;
   int reuse_factor = 1;        ///< kept for the backends
+  int parallelization_factor = 1;  ///< output positions per cycle of a time-multiplexed convolution (RTL)
   std::string strategy;        ///< "Latency", "Resource", "DA" (kept for the backends)
   Exactness exactness = Exactness::Exact;  ///< set by mark_exactness
   std::string exactness_note;  ///< why a layer is not Exact (messages, inspect)

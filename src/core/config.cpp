@@ -124,6 +124,9 @@ struct Parser {
       } else if (k == "ReuseFactor") {
         if (!v.is_number_integer() || v.get<int64_t>() < 1) fail(kp, "expected an integer >= 1");
         c.reuse_factor = int(v.get<int64_t>());
+      } else if (k == "ParallelizationFactor") {
+        if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 4096) fail(kp, "expected an integer in 1..4096");
+        c.parallelization_factor = int(v.get<int64_t>());
       } else if (k == "Strategy") {
         static const std::vector<std::string> ok = {"Latency", "Resource", "DA"};
         if (!v.is_string()) fail(kp, "expected Latency, Resource or DA");
@@ -134,7 +137,7 @@ struct Parser {
         if (it == ok.end()) fail(kp, "unknown strategy '" + s + "' (expected Latency, Resource or DA)");
         c.strategy = *it;
       } else {
-        fail(kp, "unknown key (expected Precision, ReuseFactor, Strategy)");
+        fail(kp, "unknown key (expected Precision, ReuseFactor, ParallelizationFactor, Strategy)");
       }
     }
     return c;

@@ -21,6 +21,7 @@ ojson layer_json(const LayerConfig& c) {
     if (*v) p[k] = spec_str(**v);
   if (!p.empty()) j["Precision"] = p;
   if (c.reuse_factor) j["ReuseFactor"] = *c.reuse_factor;
+  if (c.parallelization_factor) j["ParallelizationFactor"] = *c.parallelization_factor;
   if (c.strategy) j["Strategy"] = *c.strategy;
   return j;
 }

@@ -107,7 +107,8 @@ std::vector<std::string> folded_layers(const Model& model, int reuse_override) {
   return r;
 }
 
-FoldedDesign fold_to_netlists(const Model& model, const LowerOptions& options, const std::vector<std::string>& layers) {
+FoldedDesign fold_to_netlists(const Model& model, const LowerOptions& options, const std::vector<std::string>& layers,
+                              int parallel_override) {
   const Graph& g = model.graph;
   struct Cut {
     size_t move, dense;
@@ -164,6 +165,8 @@ FoldedDesign fold_to_netlists(const Model& model, const LowerOptions& options, c
     FoldedConv f;
     f.layer = dn.name;
     read_schedule(model, mv, f);
+    f.parallel = int(std::clamp<int64_t>(parallel_override > 0 ? parallel_override : dn.parallelization_factor, 1,
+                                         int64_t(f.positions.size())));
     LowerOptions lk = options;
     lk.strip_final_softmax = false;
     f.kernel = lower_to_netlist(kernel_model(model, mv, dn), lk);
@@ -203,7 +206,8 @@ int64_t folded_register_bits(const FoldedDesign& d) {
   int64_t bits = 0;
   for (const FoldedConv& f : d.folds) {
     const int64_t P = int64_t(f.positions.size()), M = int64_t(f.kernel.outputs.at(0).values.size());
-    bits += int64_t(f.frame.size()) * f.kernel.inputs.at(0).type.width + P * M * f.kernel.outputs.at(0).type.width;
+    bits += (int64_t(f.frame.size()) + f.parallel * f.lanes) * f.kernel.inputs.at(0).type.width +
+            P * M * f.kernel.outputs.at(0).type.width;
     for (int64_t v : {f.cycles(), P}) bits += 64 - __builtin_clzll(uint64_t(std::max<int64_t>(v, 1)));  // counters
   }
   return bits;

@@ -113,6 +113,8 @@ struct Inference {
     PrecisionSpec p = configured(n.name, n.op);
     auto rf = cfg.by_name.count(n.name) ? cfg.by_name.at(n.name).reuse_factor : std::nullopt;
     n.reuse_factor = rf.value_or(cfg.model.reuse_factor.value_or(1));
+    auto pf = cfg.by_name.count(n.name) ? cfg.by_name.at(n.name).parallelization_factor : std::nullopt;
+    n.parallelization_factor = pf.value_or(cfg.model.parallelization_factor.value_or(1));
     n.strategy = cfg.model.strategy.value_or("Latency");
     if (auto it = cfg.by_type.find(n.op); it != cfg.by_type.end() && it->second.strategy) n.strategy = *it->second.strategy;
     if (auto it = cfg.by_name.find(n.name); it != cfg.by_name.end() && it->second.strategy) n.strategy = *it->second.strategy;

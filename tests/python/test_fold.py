@@ -63,26 +63,30 @@ def test_quantized_cnn_folded_equals_parallel(tmp_path):
     """A QONNX CNN (Quant 8b input, 5b per-channel weights, ReLU, MaxPool, Dense): the folded and the
     fully parallel Verilog both verify, give the same output codes for the same inputs, and the folded one has a single adder graph for the
     conv (fewer adders) and II = the frame's cycles."""
-    path = qcnn(tmp_path / "q.onnx", per_channel=True)
+    path = qcnn(tmp_path / "q.onnx", x_shape=(2, 6, 5), per_channel=True)
     par = verify(tmp_path, path, "par", vectors=500)
     fol = verify(tmp_path, path, "fold", "--reuse-factor", 4, vectors=500)
+    pf3 = verify(tmp_path, path, "pf3", "--reuse-factor", 4, "--parallelization-factor", 3, vectors=500)
     assert par["latency"]["initiation_interval"] == 1
-    assert fol["latency"]["initiation_interval"] == fol["folds"][0]["cycles"] == 12 * 11 - 2 * 11 - 2
+    # padded 8x7 frame, last position at slot 5*7 + 4
+    assert fol["latency"]["initiation_interval"] == fol["folds"][0]["cycles"] == 5 * 7 + 4 + 1
+    assert pf3["folds"][0]["parallel"] == 3 and pf3["latency"]["initiation_interval"] == 14
     conv = lambda rep: sum(l["adders"] for l in rep["layers"] if l["name"] == "conv")
     assert 0 < conv(fol) * 10 < conv(par), (conv(fol), conv(par))
     # the same inputs through both simulations: identical outputs
-    np.save(tmp_path / "x.npy", np.random.default_rng(3).normal(scale=2.0, size=(200, 180)))
-    for d in ("par", "fold"):
+    np.save(tmp_path / "x.npy", np.random.default_rng(3).normal(scale=2.0, size=(200, 60)))
+    for d in ("par", "fold", "pf3"):
         p = run_cli("verify", tmp_path / d, "--vectors", 1, "--input", tmp_path / "x.npy")
         assert "201/201 bit-exact" in p.stdout, p.stdout
     a = np.loadtxt(tmp_path / "par" / "sim_out.txt", dtype=np.int64)
-    b = np.loadtxt(tmp_path / "fold" / "sim_out.txt", dtype=np.int64)
-    assert np.array_equal(a, b)
+    for d in ("fold", "pf3"):
+        assert np.array_equal(a, np.loadtxt(tmp_path / d / "sim_out.txt", dtype=np.int64)), d
 
 
 def test_two_chained_convs_fold_and_the_config_reuse_factor_selects_them(tmp_path):
-    """Conv → Relu → Conv → Relu → Dense: both convs folded by the configuration's per-layer
-    ReuseFactor (one fold per conv; II = the larger frame), or only the second."""
+    """Conv → Relu → Conv → Relu → Dense: both convs folded (one fold per conv; II = the larger
+    frame's cycles), also with a ParallelizationFactor of 2, or only the second by the
+    configuration's per-layer ReuseFactor."""
     r = np.random.default_rng(2)
     nodes = [helper.make_node("Conv", ["x", "w1"], ["c1"], name="c1", pads=[1, 1, 1, 1]),
              helper.make_node("Relu", ["c1"], ["r1"], name="r1"),
@@ -96,6 +100,12 @@ def test_two_chained_convs_fold_and_the_config_reuse_factor_selects_them(tmp_pat
     both = verify(tmp_path, path, "both", "--reuse-factor", 9)
     assert [f["layer"] for f in both["folds"]] == ["c1", "c2"]
     assert both["latency"]["initiation_interval"] == max(f["cycles"] for f in both["folds"]) == 46
+    # F = 2: the frames shift two slots per cycle; c2's stride-2 positions all sit on even slots,
+    # so its second instance is not built
+    pf2 = verify(tmp_path, path, "pf2", "--reuse-factor", 9, "--parallelization-factor", 2)
+    assert [f["cycles"] for f in pf2["folds"]] == [23, 15] and pf2["latency"]["initiation_interval"] == 23
+    v = (tmp_path / "pf2" / "ng_m.v").read_text()
+    assert "u_ng_m_k0_0 " in v and "u_ng_m_k0_1 " in v and "u_ng_m_k1_0 " in v and "u_ng_m_k1_1 " not in v
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"LayerName": {"c2": {"ReuseFactor": 9}}}))
     one = verify(tmp_path, path, "one", "--config", cfg)
@@ -121,6 +131,6 @@ def test_mnist_conv_converts_to_folded_verilog_and_verifies(tmp_path):
     Dense 256x10) at the default fixed<16,6>: too large fully parallel (784 + 196 positions of 16-bit
     products), folded it is one adder graph per conv. The Verilator simulation equals the folded
     emulation and the layer emulator."""
-    rep = verify(tmp_path, MODELS / "mnist" / "mnist_conv.onnx", "mnist", "--reuse-factor", 2, vectors=100)
+    rep = verify(tmp_path, MODELS / "mnist" / "mnist_conv.onnx", "mnist", "--reuse-factor", 2, vectors=8)
     assert [f["positions"] for f in rep["folds"]] == [784, 196]
     assert rep["latency"]["initiation_interval"] == max(f["cycles"] for f in rep["folds"])

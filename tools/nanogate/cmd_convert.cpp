@@ -3,7 +3,8 @@
 //            [--tb-vectors N] (events of the cocotb testbench in DIR/tb/)
 //            [--wrapper none|packed|axis] [--field-bits N] (the integration wrapper, backend/rtl/wrapper.hpp)
 //            (vhdl: the same pipelined netlist printed as VHDL-2008, see backend/vhdl.hpp)
-//            [--reuse-factor R] (verilog: R > 1 time-multiplexes every convolution, netlist/fold.hpp)
+//            [--reuse-factor R] [--parallelization-factor F] (verilog: R > 1 time-multiplexes every
+//            convolution, F output positions per cycle, netlist/fold.hpp)
 //   vitis:   [--strategy Latency|Resource|DA] [--reuse-factor R] [--top NAME] [--part PART]
 //            [--io-type io_parallel|io_stream] [--dc N]
 // The clock period, part and IO type come from the configuration file's
@@ -29,7 +30,7 @@ struct Opts {
   std::string wrapper = "none";
   // vitis
   std::string strategy, top = "myproject", part, io_type;
-  int reuse = 0;
+  int reuse = 0, parallel = 0;
   CLI::Option* period_opt = nullptr;
   CLI::Option* top_opt = nullptr;
 };
@@ -41,6 +42,7 @@ int run_verilog(Opts& o, const Config& cfg) {
   if (o.period_opt->count() == 0 && cfg.clock_period_ns) o.p.clock_period_ns = *cfg.clock_period_ns;
   o.p.allow_inexact = o.allow_inexact;
   o.p.reuse_factor = o.reuse;
+  o.p.parallelization_factor = o.parallel;
   VerilogProject r = convert_to_verilog(o.dir, o.p);
   print_warnings(r.warnings);
   for (const auto& note : r.report.at("notes")) std::fprintf(stderr, "nanogate: note: %s\n", note.get<std::string>().c_str());
@@ -53,6 +55,9 @@ int run_verilog(Opts& o, const Config& cfg) {
   std::printf("  %lld adders (%lld adder bits), ~%lld LUTs estimated, %d register bits; report: %s/report.json\n",
               (long long)t.at("adders").get<int64_t>(), (long long)t.at("adder_bits").get<int64_t>(),
               (long long)t.at("luts_est").get<int64_t>(), r.pipeline.register_bits, o.dir.c_str());
+  if (r.report.contains("folds"))
+    std::printf("  %zu time-multiplexed convolution(s): II = %d cycles (report.json: folds)\n",
+                r.report.at("folds").size(), r.report.at("latency").at("initiation_interval").get<int>());
   if (r.report.at("options").at("expand_products").get<bool>())
     std::printf("  products of two variables built as shift-and-add rows: one multiplier alone missed the period\n");
   return 0;
@@ -142,6 +147,9 @@ Command add_convert(CLI::App& app) {
       ->check(CLI::IsMember({"Latency", "Resource", "DA"}));
   sub->add_option("--reuse-factor", o->reuse, "override every layer's ReuseFactor (vitis: Resource strategy; verilog: a convolution with R > 1 is "
                   "time-multiplexed, one output position per cycle)")->check(CLI::PositiveNumber);
+  sub->add_option("--parallelization-factor", o->parallel,
+                  "verilog: output positions per cycle of a time-multiplexed convolution (kernel instances)")
+      ->check(CLI::Range(1, 4096));
   o->top_opt = sub->add_option("--top", o->top, "vitis: top function name (default: the config's ProjectName)")
                    ->capture_default_str();
   sub->add_option("--part", o->part, "vitis: FPGA part (default: config Part, else xcvu13p-flga2577-2-e)");

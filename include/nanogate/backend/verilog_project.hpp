@@ -68,6 +68,9 @@ struct VerilogProjectOptions {
   /// adder graph is built once and computes one output position per cycle
   /// (Verilog only; no wrapper, no cocotb testbench yet).
   int reuse_factor = 0;
+  /// Overrides every time-multiplexed convolution's ParallelizationFactor
+  /// (output positions per cycle, kernel instances) when > 0.
+  int parallelization_factor = 0;
 };
 
 /// What convert_to_verilog produced.

@@ -10,9 +10,14 @@
 // reads a fixed frame element (a line buffer fed in parallel; no multiplexers).
 // At cycle positions[p] the taps hold output position p's window; its M
 // results are shifted into a capture register of P·M elements, which feeds
-// the next parallel segment when the last position is in. Cycles of a fold =
-// positions.back() + 1 (all padded positions of a stride-1 conv; strides skip
-// positions but still shift through them).
+// the next parallel segment when the last position is in. With a
+// ParallelizationFactor F the frame shifts F slots per cycle and F kernel
+// instances read it at slot offsets 0..F−1: instance j computes the positions
+// with positions[p] % F == j into its own capture register (an instance no
+// position lands on, e.g. with strides, is not built), and the next segment's
+// bus is those registers' elements wired back into position order. Cycles of
+// a fold = ceil((positions.back() + 1) / F) (all padded positions of a
+// stride-1 conv; strides skip positions but still shift through them).
 //
 // Timing (the RTL of src/backend/verilog/folded_top.cpp): segment i has its
 // pipelined latency L_i; fold i adds cycles_i + kernel latency + 1 (the
@@ -41,8 +46,10 @@ struct FoldedConv {
   int64_t lanes = 0;                ///< E: elements per frame slot
   std::vector<int64_t> frame;       ///< slots·E: element of the segment output X each frame element loads, -1 = 0
   std::vector<int64_t> taps;        ///< K: the frame element each tap reads (frame unshifted)
-  std::vector<int64_t> positions;   ///< P: the cycle (slots shifted) at which output position p is read
-  int64_t cycles() const { return positions.empty() ? 0 : positions.back() + 1; }
+  std::vector<int64_t> positions;   ///< P: the frame slot (shift) at which output position p is read
+  int parallel = 1;                 ///< F: kernel instances (output positions per cycle), 1..P
+  /// Clock cycles the frame shifts: ceil((positions.back() + 1) / F).
+  int64_t cycles() const { return positions.empty() ? 0 : (positions.back() + parallel) / parallel; }
 };
 
 /// A design of folds.size() + 1 parallel segments with a fold between each two:
@@ -65,13 +72,16 @@ struct FoldedDesign {
 std::vector<std::string> folded_layers(const Model& model, int reuse_override = 0);
 
 /// Cuts the typed graph at the convolutions `layers` (folded_layers) and lowers
-/// every segment and kernel (lower_to_netlist; the same LowerOptions). Checks
+/// every segment and kernel (lower_to_netlist; the same LowerOptions). Each
+/// fold's F is `parallel_override` when > 0, else the layer's
+/// ParallelizationFactor, at most its P positions. Checks
 /// that each frame schedule reproduces its im2col Move exactly (every position,
 /// every tap). Throws nanogate::Error (file, layer, reason) when a layer is
 /// not a foldable convolution, when a tensor other than the fold's input and
 /// output crosses a fold (skip connections are not supported), or for any
 /// lowering error.
-FoldedDesign fold_to_netlists(const Model& model, const LowerOptions& options, const std::vector<std::string>& layers);
+FoldedDesign fold_to_netlists(const Model& model, const LowerOptions& options, const std::vector<std::string>& layers,
+                              int parallel_override = 0);
 
 /// Pipelines every segment and kernel (pipeline_netlist at clock_period_ns;
 /// `register_ports` registers the first segment's inputs and the last's
@@ -82,8 +92,8 @@ FoldedDesign fold_to_netlists(const Model& model, const LowerOptions& options, c
 /// folded_register_bits).
 PipelineResult pipeline_folded(FoldedDesign& d, const DelayModel& model, double clock_period_ns, bool register_ports);
 
-/// Flip-flops of the sequencer: frames (slots·E·W), capture registers (P·M·W)
-/// and counters, in bits.
+/// Flip-flops of the sequencer: frames ((slots + F)·E·W), capture registers
+/// (P·M·W) and counters, in bits.
 int64_t folded_register_bits(const FoldedDesign& d);
 
 /// Executes the design on rows events of raw firmware input codes (segment 0's

@@ -35,9 +35,9 @@ std::string slice(const std::string& v, int64_t element, int width) {
 /// valid_in by `valid_in` and reading its single output port into `out`.
 void instance(std::ostringstream& s, const Netlist& n, const std::string& module, const std::string& valid_in,
               const std::vector<std::string>& in_signals, const std::string& valid_out,
-              const std::vector<std::string>& out_signals) {
+              const std::vector<std::string>& out_signals, const std::string& suffix = "") {
   const verilog_detail::PortNames names = verilog_detail::port_names(n);
-  s << "  " << module << " u_" << module << " (\n    .clk(clk),\n    .valid_in(" << valid_in << "),\n    .valid_out("
+  s << "  " << module << " u_" << module << suffix << " (\n    .clk(clk),\n    .valid_in(" << valid_in << "),\n    .valid_out("
     << valid_out << ")";
   for (size_t k = 0; k < names.inputs.size(); ++k) s << ",\n    ." << names.inputs[k] << "(" << in_signals.at(k) << ")";
   for (size_t k = 0; k < names.outputs.size(); ++k) s << ",\n    ." << names.outputs[k] << "(" << out_signals.at(k) << ")";
@@ -45,6 +45,79 @@ void instance(std::ostringstream& s, const Netlist& n, const std::string& module
 }
 
 int64_t port_bits(const NetPort& p) { return int64_t(p.values.size()) * p.type.width; }
+
+/// The sequencer of fold `f` (signals prefixed `p`): frame loaded from bus
+/// `x` when `start`, shifted F slots per cycle for f.cycles() cycles; per
+/// kernel instance j a ROM of the cycles whose taps (frame slot offset j)
+/// hold an output position, the instance of `kernel`, and a capture register
+/// of the positions it computes; `<p>y` = the results in position order
+/// (element p·M + m), `<p>done` = 1 in the cycle after the last capture.
+void fold_sequencer(std::ostringstream& s, const FoldedConv& f, const std::string& p, const std::string& kernel,
+                    const std::string& start, const std::string& x) {
+  const int W = f.kernel.inputs.at(0).type.width, Wy = f.kernel.outputs.at(0).type.width;
+  const int64_t F = f.parallel, E = f.lanes, elems = int64_t(f.frame.size()) + F * E, C = f.cycles();
+  const int64_t P = int64_t(f.positions.size()), M = int64_t(f.kernel.outputs.at(0).values.size());
+  const int64_t FB = elems * W;
+  const int cb = counter_bits(C);
+  s << "  // fold: " << verilog_detail::sanitize(f.layer) << ", " << P << " positions in " << C << " cycles by " << F
+    << " kernel instance(s); frame of " << elems / E << " slots x " << E << " elements (" << F << " zero slots at the end)\n";
+  s << "  reg " << range(FB) << " " << p << "frame;  // data: no initial value needed (valid gates it)\n"
+    << "  reg " << range(cb) << " " << p << "cnt = " << lit(0, cb) << ";\n  reg " << p << "busy = 1'b0;\n";
+  s << "  wire " << range(FB) << " " << p << "load = {";
+  for (int64_t e = elems - 1; e >= 0; --e) {
+    const int64_t src = e < int64_t(f.frame.size()) ? f.frame[size_t(e)] : -1;
+    s << (src < 0 ? std::to_string(W) + "'d0" : slice(x, src, W)) << (e ? ", " : "");
+    if (e && e % 8 == 0) s << "\n    ";
+  }
+  s << "};\n  always @(posedge clk) begin\n"
+    << "    if (" << start << ") begin\n      " << p << "frame <= " << p << "load;\n      " << p << "cnt <= " << lit(0, cb)
+    << ";\n      " << p << "busy <= 1'b1;\n"
+    << "    end else if (" << p << "busy) begin\n      " << p << "frame <= " << p << "frame >> " << F * E * W << ";\n      "
+    << p << "cnt <= " << p << "cnt + " << lit(1, cb) << ";\n      if (" << p << "cnt == " << lit(C - 1, cb) << ") " << p
+    << "busy <= 1'b0;\n    end\n  end\n";
+  // instance j computes the positions p with positions[p] % F == j, in order
+  std::vector<std::vector<int64_t>> mine(static_cast<size_t>(F));
+  for (int64_t q = 0; q < P; ++q) mine[size_t(f.positions[size_t(q)] % F)].push_back(q);
+  std::vector<std::pair<int64_t, int64_t>> where(static_cast<size_t>(P));  // position → (instance, index)
+  const int64_t rom = int64_t(1) << cb;
+  for (int64_t j = 0; j < F; ++j) {
+    const auto& L = mine[size_t(j)];
+    if (L.empty()) continue;  // no position lands on this offset (strides): no instance
+    const std::string q = p + std::to_string(j) + "_";
+    std::vector<bool> at(size_t(rom), false);
+    for (size_t k = 0; k < L.size(); ++k) {
+      at[size_t(f.positions[size_t(L[k])] / F)] = true;
+      where[size_t(L[k])] = {j, int64_t(k)};
+    }
+    s << "  localparam [" << rom - 1 << ":0] " << q << "AT = " << rom << "'b";
+    for (int64_t k = rom - 1; k >= 0; --k) s << (at[size_t(k)] ? '1' : '0');
+    s << ";\n  wire " << q << "kv = " << p << "busy & " << q << "AT[" << p << "cnt];\n";
+    s << "  wire " << range(int64_t(f.taps.size()) * W) << " " << q << "taps = {";
+    for (int64_t k = int64_t(f.taps.size()) - 1; k >= 0; --k)
+      s << slice(p + "frame", j * E + f.taps[size_t(k)], W) << (k ? ", " : "");
+    s << "};\n  wire " << q << "kvo;\n  wire " << range(M * Wy) << " " << q << "ky;\n";
+    instance(s, f.kernel, kernel, q + "kv", {q + "taps"}, q + "kvo", {q + "ky"}, "_" + std::to_string(j));
+    const int64_t n = int64_t(L.size()), YB = n * M * Wy;
+    const int nb = counter_bits(n);
+    s << "  reg " << range(YB) << " " << q << "y;\n  reg " << range(nb) << " " << q << "n = " << lit(0, nb) << ";\n"
+      << "  always @(posedge clk) if (" << q << "kvo) begin\n    " << q << "y <= "
+      << (n > 1 ? "{" + q + "ky, " + q + "y[" + std::to_string(YB - 1) + ":" + std::to_string(M * Wy) + "]}" : q + "ky")
+      << ";\n    " << q << "n <= " << q << "n == " << lit(n - 1, nb) << " ? " << lit(0, nb) << " : " << q << "n + "
+      << lit(1, nb) << ";\n  end\n";
+  }
+  // the last position's instance finishes last (one counter, one kernel latency)
+  const auto [jl, kl] = where[size_t(P - 1)];
+  const std::string ql = p + std::to_string(jl) + "_";
+  s << "  reg " << p << "done = 1'b0;\n  always @(posedge clk) " << p << "done <= " << ql << "kvo & (" << ql << "n == "
+    << lit(kl, counter_bits(int64_t(mine[size_t(jl)].size()))) << ");\n";
+  s << "  wire " << range(P * M * Wy) << " " << p << "y = {";
+  for (int64_t q = P - 1; q >= 0; --q) {
+    const auto [j, k] = where[size_t(q)];
+    s << p << j << "_y[" << (k + 1) * M * Wy - 1 << ":" << k * M * Wy << "]" << (q ? ", " : "");
+    if (q && q % 8 == 0) s << "\n    ";
+  }
+  s << "};\n";
+}
 
 }  // namespace
 
@@ -111,50 +184,8 @@ std::string write_folded_verilog(const FoldedDesign& d, const VerilogOptions& o)
       s << "  assign valid_out = " << sv << ";\n";
       break;
     }
-    // fold i: frame, counter, position ROM, kernel, capture
-    const FoldedConv& f = d.folds[i];
     const std::string p = "f" + std::to_string(i) + "_";
-    const int W = f.kernel.inputs.at(0).type.width, Wy = f.kernel.outputs.at(0).type.width;
-    const int64_t E = f.lanes, elems = int64_t(f.frame.size()), slots = elems / E, T = f.cycles();
-    const int64_t P = int64_t(f.positions.size()), M = int64_t(f.kernel.outputs.at(0).values.size());
-    const int64_t FB = elems * W, YB = P * M * Wy;
-    const int cb = counter_bits(T), pb = counter_bits(P);
-    s << "  // fold " << i << ": " << verilog_detail::sanitize(f.layer) << ", " << P << " positions in " << T
-      << " cycles; frame of " << slots << " slots x " << E << " elements\n";
-    s << "  reg " << range(FB) << " " << p << "frame;  // data: no initial value needed (valid gates it)\n"
-      << "  reg " << range(cb) << " " << p << "cnt = " << lit(0, cb) << ";\n  reg " << p << "busy = 1'b0;\n";
-    s << "  wire " << range(FB) << " " << p << "load = {";
-    for (int64_t e = elems - 1; e >= 0; --e) {
-      const int64_t src = f.frame[size_t(e)];
-      s << (src < 0 ? std::to_string(W) + "'d0" : slice(outs[0], src, W)) << (e ? ", " : "");
-      if (e && e % 8 == 0) s << "\n    ";
-    }
-    s << "};\n";
-    const std::string shifted = p + "frame >> " + std::to_string(E * W);
-    s << "  always @(posedge clk) begin\n"
-      << "    if (" << sv << ") begin\n      " << p << "frame <= " << p << "load;\n      " << p << "cnt <= " << lit(0, cb)
-      << ";\n      " << p << "busy <= 1'b1;\n"
-      << "    end else if (" << p << "busy) begin\n      " << p << "frame <= " << shifted << ";\n      " << p << "cnt <= "
-      << p << "cnt + " << lit(1, cb) << ";\n      if (" << p << "cnt == " << lit(T - 1, cb) << ") " << p
-      << "busy <= 1'b0;\n    end\n  end\n";
-    // the cycles at which the taps hold an output position: a ROM over the counter
-    const int64_t rom = int64_t(1) << cb;
-    std::vector<bool> at(size_t(rom), false);
-    for (int64_t q : f.positions) at[size_t(q)] = true;
-    s << "  localparam [" << rom - 1 << ":0] " << p << "AT = " << rom << "'b";
-    for (int64_t k = rom - 1; k >= 0; --k) s << (at[size_t(k)] ? '1' : '0');
-    s << ";\n  wire " << p << "kv = " << p << "busy & " << p << "AT[" << p << "cnt];\n";
-    s << "  wire " << range(int64_t(f.taps.size()) * W) << " " << p << "taps = {";
-    for (int64_t k = int64_t(f.taps.size()) - 1; k >= 0; --k) s << slice(p + "frame", f.taps[size_t(k)], W) << (k ? ", " : "");
-    s << "};\n  wire " << p << "kvo;\n  wire " << range(M * Wy) << " " << p << "ky;\n";
-    instance(s, f.kernel, ker_names[i], p + "kv", {p + "taps"}, p + "kvo", {p + "ky"});
-    s << "  reg " << range(YB) << " " << p << "y;\n  reg " << range(pb) << " " << p << "n = " << lit(0, pb)
-      << ";\n  reg " << p << "done = 1'b0;\n"
-      << "  always @(posedge clk) begin\n    " << p << "done <= " << p << "kvo & (" << p << "n == " << lit(P - 1, pb)
-      << ");\n    if (" << p << "kvo) begin\n      " << p << "y <= "
-      << (P > 1 ? "{" + p + "ky, " + p + "y[" + std::to_string(YB - 1) + ":" + std::to_string(M * Wy) + "]}" : p + "ky")
-      << ";\n      " << p << "n <= " << p << "n == " << lit(P - 1, pb) << " ? " << lit(0, pb) << " : " << p << "n + "
-      << lit(1, pb) << ";\n    end\n  end\n";
+    fold_sequencer(s, d.folds[i], p, ker_names[i], sv, outs[0]);
     valid = p + "done";
     ins = {p + "y"};
   }

@@ -233,7 +233,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   std::optional<FoldedDesign> folded;
   Netlist n;
   if (fold.empty()) n = lower_to_netlist(model, lo);
-  else folded = fold_to_netlists(model, lo, fold);  // each segment and kernel verified by lower_to_netlist
+  else folded = fold_to_netlists(model, lo, fold, o.parallelization_factor);  // segments and kernels verified by lowering
   if (!folded) n.verify();
   VerilogProject p;
   p.warnings = std::move(warnings);
@@ -360,7 +360,8 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
                   {"valid", o.valid},                     {"register_ports", register_ports},
                   {"strip_final_softmax", lo.strip_final_softmax},
                   {"expand_products", lo.expand_products},
-                  {"folded_layers", fold}};
+                  {"folded_layers", fold},
+                  {"parallelization_factor", o.parallelization_factor}};
   auto ps = [](double ns) { return std::round(ns * 1000.0) / 1000.0; };  // report ns to the ps
   std::vector<double> stages;
   for (double t : p.pipeline.stage_delay_ns) stages.push_back(ps(t));
@@ -396,6 +397,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
                             {"cycles", f.cycles()},
                             {"frame_slots", f.frame.size() / size_t(f.lanes)},
                             {"lanes", f.lanes},
+                            {"parallel", f.parallel},
                             {"kernel_latency_cycles", f.kernel.latency}});
     j["latency"]["sequencer_register_bits"] = folded_register_bits(*folded);
   }
@@ -436,7 +438,7 @@ VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, cons
   std::optional<FoldedDesign> folded;
   Netlist n;
   if (fold.empty()) n = lower_to_netlist(model, lo);
-  else folded = fold_to_netlists(model, lo, fold);
+  else folded = fold_to_netlists(model, lo, fold, rep.at("options").value("parallelization_factor", 0));
   if (folded) n = folded_ports(*folded);
   VerilogOptions vo;
   vo.top = rep.at("top").get<std::string>();
