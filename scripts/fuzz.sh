@@ -11,7 +11,7 @@
 #
 # TARGET: fuzz_onnx fuzz_onnx_structured fuzz_keras fuzz_config fuzz_table.
 # The corpus grows in $BUILD/corpus/TARGET (seeded from $BUILD/seeds/TARGET);
-# `ci` is reproducible instead: a fixed number of runs per target with a fixed
+# `ci` has a fixed budget instead: a fixed number of runs per target, a fixed
 # seed (-runs=CI_RUNS[TARGET] -seed=1), no time limit, from the seeds alone
 # (its corpus, $BUILD/ci-corpus/TARGET, and findings are emptied first), so
 # that the same commit runs as many inputs whatever the machine's speed (the
