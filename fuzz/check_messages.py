@@ -3,8 +3,9 @@
 prints exactly one error line `nanogate: error: FILE: ...` (issue 14) — never a
 crash, an internal error, a second line or a silent failure.
 
-The fuzz targets call the library; this replays their inputs (the seeds and the
-corpora that libFuzzer grew, in the layout of fuzz/*.cpp) through the command
+The fuzz targets call the library; this replays their inputs (the seeds, the
+corpora that libFuzzer grew: corpus/ of the campaigns, ci-corpus/ of CI's
+fixed-run stage; in the layout of fuzz/*.cpp) through the command
 line a user runs:
   fuzz_onnx, fuzz_onnx_structured   nanogate inspect FILE.onnx
   fuzz_keras                        nanogate inspect FILE.keras | FILE.h5 (zip or not)
@@ -79,7 +80,7 @@ def main():
     cli = a.cli or str(build / "nanogate")
     failures, runs = [], 0
     for target in ("fuzz_onnx", "fuzz_onnx_structured", "fuzz_keras", "fuzz_config", "fuzz_table"):
-        files = [f for sub in ("seeds", "corpus") for f in sorted((build / sub / target).glob("*")) if f.is_file()]
+        files = [f for sub in ("seeds", "corpus", "ci-corpus") for f in sorted((build / sub / target).glob("*")) if f.is_file()]
         files = sorted(files, key=lambda f: f.stat().st_size)[: a.max_per_target]
         ok = 0
         for f in files:

@@ -13,6 +13,7 @@ import io
 import json
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -116,7 +117,34 @@ def keras_seeds(out):
                              keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dense(2)])
     for name, m in (("dense", dense), ("conv", conv)):
         m.save(out / f"{name}.keras")
+        reproducible(out / f"{name}.keras")
         m.save(out / f"{name}.h5")
+
+
+def reproducible(path):
+    """Rewrites a .keras zip without what changes from run to run: the
+    entries' modification times, metadata.json's date_saved, config.json's
+    shared_object_id (Python object addresses; renumbered 1, 2, ... in order
+    of appearance, so that shared objects stay shared). The same seeds on
+    every run keep CI's fixed-run fuzz stage (scripts/fuzz.sh ci) reproducible."""
+    ids = {}
+
+    def renumber(v):
+        if isinstance(v, dict):
+            return {k: ids.setdefault(x, len(ids) + 1) if k == "shared_object_id" else renumber(x) for k, x in v.items()}
+        return [renumber(x) for x in v] if isinstance(v, list) else v
+
+    with zipfile.ZipFile(path) as z:
+        entries = [(i.filename, i.compress_type, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, compression, data in entries:
+            if name == "metadata.json":
+                meta = json.loads(data)
+                meta.pop("date_saved", None)
+                data = json.dumps(meta).encode()
+            elif name == "config.json":
+                data = json.dumps(renumber(json.loads(data))).encode()
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=compression)
 
 
 def configs(out):

@@ -5,11 +5,11 @@
 # (pytest, against the sanitized CLI). Any sanitizer report fails the run
 # (-fno-sanitize-recover, ASan's leak check at exit).
 #
-#   bash scripts/sanitize.sh                 # ctest (all) + CLI error tests
+#   bash scripts/sanitize.sh                 # ctest (all) + CLI error tests (CI runs this)
 #   bash scripts/sanitize.sh -R 'Frontend|Config'   # ctest arguments (a subset)
 #
 # Environment: NANOGATE_FUZZ_BUILD (default build-fuzz); NANOGATE_SANITIZE_CTEST=0
-# skips the GoogleTest build and ctest (CI's short stage), NANOGATE_SANITIZE_PYTEST=0
+# skips the GoogleTest build and ctest (a quick CLI-only run), NANOGATE_SANITIZE_PYTEST=0
 # the pytest part. Needs clang and libfuzzer-14-dev (scripts/setup.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

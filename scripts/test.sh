@@ -2,11 +2,13 @@
 # nanogate — set up (scripts/setup.sh) and run every test: the GoogleTest suite
 # through ctest, then the Python package (pip install .) and the pytest suite:
 # the API, and cross-checks against onnxruntime, qonnx, Brevitas and the CMS
-# AXOL1TL vectors in ../shared/models. Last, a short sanitizer and fuzzing
-# stage (clang, AddressSanitizer + UBSan, build-fuzz/): the CLI robustness
-# tests against the sanitized CLI and every fuzz target for
-# NANOGATE_CI_FUZZ_SECONDS (default 15) on its seeds, then every seed and corpus
-# input through the CLI (fuzz/check_messages.py); NANOGATE_SKIP_FUZZ=1 skips it.
+# AXOL1TL vectors in ../shared/models. Last, the sanitizer and fuzzing stage
+# (clang, AddressSanitizer + UBSan, build-fuzz/): the whole GoogleTest suite
+# and the CLI robustness tests against the sanitized build (scripts/sanitize.sh),
+# every fuzz target for a fixed number of runs with a fixed seed on its seeds
+# (scripts/fuzz.sh ci: the same commit, the same result), then every seed and
+# corpus input through the CLI (fuzz/check_messages.py); NANOGATE_SKIP_FUZZ=1
+# skips it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -30,10 +32,11 @@ NANOGATE_BUILD_DIR="$BUILD" .venv/bin/python -m pytest -q -n "${NANOGATE_PYTEST_
     --durations=15 tests/python
 if [[ "${NANOGATE_SKIP_FUZZ:-0}" != 1 ]]; then
   echo "test: sanitizers and fuzzing (scripts/sanitize.sh, scripts/fuzz.sh)"
-  NANOGATE_SANITIZE_CTEST=0 bash scripts/sanitize.sh
+  bash scripts/sanitize.sh
   # fuzz_keras reads HDF5 in a child process with limits (libhdf5 1.10 can loop
   # on a corrupt file): a hang there is a one-line error, no longer a timeout.
-  bash scripts/fuzz.sh all "${NANOGATE_CI_FUZZ_SECONDS:-15}" -seed=1
+  # A fixed number of runs, not seconds: a faster runner does not try more inputs.
+  bash scripts/fuzz.sh ci
   # Every seed and corpus input through the CLI: a success or exactly one
   # `nanogate: error: FILE: ...` line (fuzz/check_messages.py).
   .venv/bin/python fuzz/check_messages.py --cli "$BUILD/nanogate" --max-per-target 200

@@ -15,6 +15,7 @@ struct Dataset {
   std::vector<int64_t> shape;
   std::vector<double> values;
   bool integer = false;  ///< stored with an integer type (e.g. HGQ2's uint8 sign bit k)
+  bool operator==(const Dataset&) const = default;
 };
 
 /// An open HDF5 file. Paths are HDF5 paths ("model_weights/fc1/fc1/kernel:0").

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -98,22 +99,48 @@ std::map<std::string, std::pair<uintmax_t, long long>> regular_files(const fs::p
   return out;
 }
 
-/// The files a manifest lists that are safe to delete: relative, no `..`,
-/// regular files (not symlinks) whose real folder is inside `dir`.
-std::vector<fs::path> listed_files(const fs::path& dir) {
-  std::vector<fs::path> out;
+/// The folder's manifest when it is a JSON object with a "files" array;
+/// nullopt when there is none or it has another shape. Throws
+/// nanogate::Error naming it when it is not valid JSON.
+std::optional<nlohmann::ordered_json> read_manifest(const fs::path& dir) {
   std::ifstream f(dir / OutputFolder::kManifest);
-  if (!f) return out;
-  nlohmann::json j;
+  if (!f) return std::nullopt;
+  nlohmann::ordered_json j;
   try {
     f >> j;
   } catch (const nlohmann::json::exception&) {
     throw Error((dir / OutputFolder::kManifest).string(), "is not valid JSON; delete it or choose another folder");
   }
-  if (!j.is_object() || !j.contains("files") || !j["files"].is_array()) return out;
+  if (!j.is_object() || !j.contains("files") || !j["files"].is_array()) return std::nullopt;
+  return j;
+}
+
+/// Writes the manifest: a temporary file beside it, then rename(2), so that
+/// an interrupted write never leaves half a manifest.
+void write_manifest(const fs::path& dir, const nlohmann::ordered_json& j) {
+  const fs::path target = dir / OutputFolder::kManifest;
+  fs::path tmp = target;
+  tmp += ".tmp";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  out << j.dump(2) << "\n";
+  out.close();
+  std::error_code ec;
+  if (out) fs::rename(tmp, target, ec);
+  if (!out || ec) {
+    fs::remove(tmp, ec);
+    throw Error(target.string(), "cannot write the file");
+  }
+}
+
+/// The files a manifest lists that are safe to delete: relative, no `..`,
+/// regular files (not symlinks) whose real folder is inside `dir`.
+std::vector<fs::path> listed_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  const std::optional<nlohmann::ordered_json> j = read_manifest(dir);
+  if (!j) return out;
   std::error_code ec;
   const fs::path root = fs::canonical(dir, ec);
-  for (auto& e : j["files"]) {
+  for (auto& e : (*j)["files"]) {
     if (!e.is_object() || !e.contains("path") || !e["path"].is_string()) continue;
     const fs::path rel = fs::path(e["path"].get<std::string>()).lexically_normal();
     if (rel.empty() || rel.is_absolute() || rel.has_root_name() || *rel.begin() == "..") continue;
@@ -198,11 +225,47 @@ std::vector<std::string> OutputFolder::commit(const Provenance& p) const {
     j["files"].push_back({{"path", rel}, {"sha256", sha256_file(path.string())}});
     files.push_back(rel);
   }
-  std::ofstream out(d / kManifest, std::ios::binary);
-  out << j.dump(2) << "\n";
-  out.close();
-  if (!out) throw Error((d / kManifest).string(), "cannot write the file");
+  write_manifest(d, j);
   return files;
+}
+
+ProjectUpdate::ProjectUpdate(std::string dir, std::string verb)
+    : dir_(std::move(dir)), verb_(std::move(verb)), before_(regular_files(dir_)) {}
+
+ProjectUpdate::~ProjectUpdate() {
+  try {
+    record();
+  } catch (...) {  // a verb's own error matters more than its bookkeeping
+  }
+}
+
+void ProjectUpdate::record() {
+  if (recorded_) return;
+  recorded_ = true;
+  const fs::path d(dir_);
+  std::optional<nlohmann::ordered_json> j;
+  try {
+    j = read_manifest(d);
+  } catch (const Error&) {  // an invalid manifest: convert --force refuses it; nothing to add to
+  }
+  if (!j) return;
+  std::map<std::string, nlohmann::ordered_json> entries;  // by path: sorted, one entry a file
+  for (auto& e : (*j)["files"])
+    if (e.is_object() && e.contains("path") && e["path"].is_string()) entries[e["path"].get<std::string>()] = e;
+  bool changed = false;
+  for (auto& [rel, stamp] : regular_files(d)) {
+    if (rel == OutputFolder::kManifest || rel.starts_with(std::string(OutputFolder::kManifest) + ".tmp")) continue;
+    auto b = before_.find(rel);
+    if (b != before_.end() && b->second == stamp) continue;  // not written by this verb
+    auto& e = entries[rel];
+    if (e.is_null()) e = {{"path", rel}, {"sha256", ""}, {"written_by", verb_}};
+    e["sha256"] = sha256_file((d / rel).string());
+    changed = true;
+  }
+  if (!changed) return;
+  (*j)["files"] = nlohmann::ordered_json::array();
+  for (auto& [rel, e] : entries) (*j)["files"].push_back(e);
+  write_manifest(d, *j);
 }
 
 }  // namespace nanogate

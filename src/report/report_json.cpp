@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "nanogate/error.hpp"
+#include "nanogate/io/output_folder.hpp"
 #include "nanogate/report/synth.hpp"
 
 namespace fs = std::filesystem;
@@ -14,6 +15,7 @@ namespace fs = std::filesystem;
 namespace nanogate::report {
 
 void merge_synth_report(const std::string& report_path, Family f, const nlohmann::ordered_json& entry) {
+  ProjectUpdate written(fs::path(report_path).parent_path().string(), "synth");  // the manifest's hash of report.json
   std::ifstream in(report_path, std::ios::binary);
   if (!in) throw Error(report_path, "cannot read the report");
   std::ostringstream text;
@@ -48,6 +50,7 @@ void merge_synth_report(const std::string& report_path, Family f, const nlohmann
     fs::remove(tmp, ec);
     throw Error(report_path, "cannot replace the report: " + ec.message());
   }
+  written.record();
 }
 
 }  // namespace nanogate::report

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "nanogate/error.hpp"
+#include "nanogate/io/output_folder.hpp"
 #include "nanogate/progress.hpp"
 #include "nanogate/report/process.hpp"
 #include "nanogate/report/synth.hpp"
@@ -117,8 +118,11 @@ SynthResult run_flow(const std::string& dir, const SynthOptions& opts);
 }  // namespace
 
 SynthResult run_synth(const std::string& dir, const SynthOptions& opts) {
+  ProjectUpdate written(dir, "synth");  // its logs and tool files: into the manifest
   try {
-    return run_flow(dir, opts);
+    SynthResult r = run_flow(dir, opts);
+    written.record();
+    return r;
   } catch (const Error& e) {
     if (e.file() == dir) throw;
     throw Error(dir, (e.file().empty() ? "" : e.file() + ": ") + e.reason());  // errors name the folder

@@ -163,3 +163,76 @@ def test_python_write_needs_force_in_a_non_empty_folder(tmp_path, backend):
         nanogate.convert(str(JET), backend=backend, output_dir=out).write()
     nanogate.convert(str(JET), backend=backend, output_dir=out).write(force=True)
     assert (out / "notes.txt").read_text() == "keep me" and manifest(out)["generator"]["model_sha256"] == sha(JET)
+
+
+def files_under(d):
+    return {p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file()}
+
+
+def check_listed(out, m):
+    """Every file of the manifest is on disk with its SHA-256, in path order."""
+    paths = [f["path"] for f in m["files"]]
+    assert paths == sorted(paths) and len(set(paths)) == len(paths)
+    for f in m["files"]:
+        assert sha(out / f["path"]) == f["sha256"], f["path"]
+
+
+@pytest.mark.parametrize("backend, build_dir", [("verilog", "obj_dir/"), ("vhdl", "ghdl_work/")])
+def test_force_removes_what_verify_wrote_and_nothing_else(tmp_path, backend, build_dir):
+    """verify's simulator build and files land in the manifest (written_by
+    "verify"), so that convert --force removes them; the user's file stays."""
+    out = tmp_path / "p"
+    run_cli("convert", DIGITS, "-o", out, "--backend", backend)
+    converted = {f["path"] for f in manifest(out)["files"]}
+    (out / "notes.txt").write_text("keep me")
+    assert "20/20 bit-exact" in run_cli("verify", out, "--vectors", 20).stdout
+    m = manifest(out)
+    assert m["generator"] == {"nanogate": "0.1.0", "model_sha256": sha(DIGITS)}
+    listed = {f["path"]: f for f in m["files"]}
+    added = set(listed) - converted
+    assert {"sim_in.txt", "sim_out.txt", "sim.log"} <= added and any(p.startswith(build_dir) for p in added)
+    assert all(listed[p]["written_by"] == "verify" for p in added)
+    assert all("written_by" not in listed[p] for p in converted)
+    assert set(listed) == files_under(out) - {"nanogate_manifest.json", "notes.txt"}
+    check_listed(out, m)
+    run_cli("convert", JET, "-o", out, "--backend", backend, "--force")
+    assert not (out / build_dir).exists() and not (out / "sim.log").exists()
+    assert files_under(out) == {f["path"] for f in manifest(out)["files"]} | {"notes.txt", "nanogate_manifest.json"}
+
+
+def test_synth_records_its_logs_and_the_new_hash_of_report_json(tmp_path):
+    out = tmp_path / "p"
+    run_cli("convert", DIGITS, "-o", out)
+    before = {f["path"]: f["sha256"] for f in manifest(out)["files"]}
+    (out / "notes.txt").write_text("keep me")
+    run_cli("synth", out, "--family", "xc7", "--quiet")
+    m = manifest(out)
+    listed = {f["path"]: f for f in m["files"]}
+    assert "xc7" in json.loads((out / "report.json").read_text())["synth"]
+    assert listed["report.json"]["sha256"] == sha(out / "report.json") != before["report.json"]
+    added = set(listed) - set(before)
+    assert added and all(p.startswith("synth_") and listed[p]["written_by"] == "synth" for p in added)
+    assert set(listed) == files_under(out) - {"nanogate_manifest.json", "notes.txt"}
+    check_listed(out, m)
+    run_cli("convert", DIGITS, "-o", out, "--force")
+    assert files_under(out) == set(before) | {"notes.txt", "nanogate_manifest.json"}
+
+
+def test_report_html_is_recorded_and_removed_by_force(tmp_path):
+    out = tmp_path / "p"
+    run_cli("convert", DIGITS, "-o", out)
+    run_cli("report", out, "--python", "no-such-python")  # no plots: quick
+    listed = {f["path"]: f for f in manifest(out)["files"]}
+    assert listed["report.html"]["written_by"] == "report"
+    check_listed(out, manifest(out))
+    run_cli("convert", DIGITS, "-o", out, "--force")
+    assert not (out / "report.html").exists()
+
+
+def test_a_folder_without_a_manifest_gets_none_from_verify(tmp_path):
+    """verify adds to a manifest convert wrote; it does not start one."""
+    out = tmp_path / "p"
+    run_cli("convert", DIGITS, "-o", out, "--backend", "vhdl")
+    (out / "nanogate_manifest.json").unlink()
+    assert "5/5 bit-exact" in run_cli("verify", out, "--vectors", 5).stdout
+    assert not (out / "nanogate_manifest.json").exists()

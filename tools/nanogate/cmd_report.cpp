@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "nanogate/error.hpp"
+#include "nanogate/io/output_folder.hpp"
 #include "nanogate/report/html.hpp"
 #include "nanogate/report/process.hpp"
 
@@ -57,12 +58,14 @@ std::map<std::string, std::string> make_plots(const Opts& o, std::string& note) 
 
 int run(const Opts& o) {
   report::ReportInputs in = report::read_report_inputs(o.dir);
+  ProjectUpdate written(o.dir, "report");  // report.html: into a converted folder's manifest
   std::string note;
   auto plots = make_plots(o, note);
   std::string path = (std::filesystem::path(o.dir) / "report.html").string();
   write_text(path, report::render_html_report(in, plots, note));
   if (!note.empty()) std::fprintf(stderr, "nanogate: note: %s\n", note.c_str());
   std::printf("%s: %zu plots\n", path.c_str(), plots.size());
+  written.record();
   return 0;
 }
 }  // namespace

@@ -69,4 +69,33 @@ class OutputFolder {
   std::map<std::string, std::pair<uintmax_t, long long>> before_;  // rel -> (size, mtime) after the cleanup
 };
 
+/// The files a verb run inside an existing project folder writes there
+/// (verify: Verilator's obj_dir/, GHDL's ghdl_work/, sim_in/out.txt and the
+/// logs; synth: its logs and report.json's new numbers; csim: build/;
+/// report: report.html), added to the folder's manifest so that
+/// `convert --force` removes them too, and only them. Construction
+/// snapshots the regular files under `dir` (size, mtime); record() adds
+/// every file created or changed since to nanogate_manifest.json with its
+/// SHA-256 and "written_by": `verb` (a file the manifest lists already, e.g.
+/// report.json after synth, keeps its entry with the new SHA-256); entries
+/// stay sorted by path. A folder without a valid manifest (not written by
+/// convert) is left alone. The destructor records when record() was not
+/// called (a verb that fails half way leaves build files behind too) and
+/// never throws; record() throws nanogate::Error when the manifest cannot
+/// be written.
+class ProjectUpdate {
+ public:
+  ProjectUpdate(std::string dir, std::string verb);
+  ~ProjectUpdate();
+  ProjectUpdate(const ProjectUpdate&) = delete;
+  ProjectUpdate& operator=(const ProjectUpdate&) = delete;
+  /// Adds what changed since construction to the manifest (once).
+  void record();
+
+ private:
+  std::string dir_, verb_;
+  std::map<std::string, std::pair<uintmax_t, long long>> before_;
+  bool recorded_ = false;
+};
+
 }  // namespace nanogate

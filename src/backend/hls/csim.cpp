@@ -11,6 +11,7 @@
 
 #include "nanogate/backend/hls.hpp"
 #include "nanogate/error.hpp"
+#include "nanogate/io/output_folder.hpp"
 #include "nanogate/report/process.hpp"
 
 namespace nanogate {
@@ -85,6 +86,7 @@ CsimResult run_csim(const std::string& dir, const std::vector<int64_t>& raw_inpu
   fs::path d(dir);
   fs::path meta = d / "nanogate_project.json";
   if (!fs::exists(meta)) throw Error(meta.string(), "not a nanogate HLS project (no nanogate_project.json)");
+  ProjectUpdate written(dir, "csim");  // build/ (the compiled test bench, its logs): into the manifest at return
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(read_text(meta));

@@ -416,8 +416,11 @@ VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, cons
 
 VerifyResult verify_verilog_project(const std::string& dir, const VerifyOptions& o) {
   const nlohmann::json rep = read_report(dir);
+  ProjectUpdate written(dir, "verify");  // obj_dir/ or ghdl_work/, sim files, logs: into the manifest
   try {
-    return verify_project(dir, o, rep);
+    VerifyResult r = verify_project(dir, o, rep);
+    written.record();
+    return r;
   } catch (const nlohmann::json::exception& e) {  // a report edited by hand: one line, naming it
     throw Error((fs::path(dir) / "report.json").string(), std::string("a key is missing or mistyped: ") + e.what());
   }

@@ -72,19 +72,19 @@ struct Writer {
   }
   void refs(const std::vector<TensorRef>& v) {
     u64(v.size());
-    for (auto& r : v) {
-      str(r.layer);
-      u64(uint64_t(int64_t(r.node)));
-      u64(uint64_t(int64_t(r.tensor)));
+    for (auto& [layer, node, tensor] : v) {
+      str(layer);
+      u64(uint64_t(int64_t(node)));
+      u64(uint64_t(int64_t(tensor)));
     }
   }
   void datasets(const std::vector<h5::Dataset>& v) {
     u64(v.size());
-    for (auto& d : v) {
-      ints(d.shape);
-      u64(d.integer);
-      u64(d.values.size());
-      out.append(reinterpret_cast<const char*>(d.values.data()), d.values.size() * sizeof(double));
+    for (auto& [shape, values, integer] : v) {
+      ints(shape);
+      u64(integer);
+      u64(values.size());
+      out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double));
     }
   }
 };
@@ -120,19 +120,19 @@ struct Reader {
   std::vector<int64_t> ints() { return raw<int64_t>(u64()); }
   std::vector<TensorRef> refs() {
     std::vector<TensorRef> v(raw_count());
-    for (auto& r : v) {
-      r.layer = str();
-      r.node = int(int64_t(u64()));
-      r.tensor = int(int64_t(u64()));
+    for (auto& [layer, node, tensor] : v) {
+      layer = str();
+      node = int(int64_t(u64()));
+      tensor = int(int64_t(u64()));
     }
     return v;
   }
   std::vector<h5::Dataset> datasets() {
     std::vector<h5::Dataset> v(raw_count());
-    for (auto& d : v) {
-      d.shape = ints();
-      d.integer = u64() != 0;
-      d.values = raw<double>(u64());
+    for (auto& [shape, values, integer] : v) {  // in Writer::datasets' order
+      shape = ints();
+      integer = u64() != 0;
+      values = raw<double>(u64());
     }
     return v;
   }
@@ -144,27 +144,35 @@ struct Reader {
   }
 };
 
+// encode and decode name every field through a structured binding, which
+// must list all of a struct's members: a field added to Model, Layer,
+// TensorRef or h5::Dataset stops this file compiling until it crosses the
+// pipe too (and tests/cpp/test_h5_roundtrip.cpp compares the child's Model
+// with an in-process read of every real Keras model, field by field).
+
 std::string encode(const Model& m) {
+  const auto& [source, class_name, keras_major, layers, inputs, outputs, sequential_input_shape] = m;
   Writer w;
-  w.str(m.source);
-  w.str(m.class_name);
-  w.u64(uint64_t(int64_t(m.keras_major)));
-  w.refs(m.inputs);
-  w.refs(m.outputs);
-  w.ints(m.sequential_input_shape);
-  w.u64(m.layers.size());
-  for (const Layer& l : m.layers) {
-    w.str(l.name);
-    w.str(l.class_name);
-    w.str(l.module);
-    w.str(l.config.dump());
-    w.u64(l.calls.size());
-    for (auto& c : l.calls) w.refs(c);
-    w.datasets(l.weights);
-    w.u64(l.weight_names.size());
-    for (auto& n : l.weight_names) w.str(n);
-    w.u64(l.sub_weights.size());
-    for (auto& [path, vs] : l.sub_weights) {
+  w.str(source);
+  w.str(class_name);
+  w.u64(uint64_t(int64_t(keras_major)));
+  w.refs(inputs);
+  w.refs(outputs);
+  w.ints(sequential_input_shape);
+  w.u64(layers.size());
+  for (const Layer& l : layers) {
+    const auto& [name, lclass, module, config, calls, weights, weight_names, sub_weights] = l;
+    w.str(name);
+    w.str(lclass);
+    w.str(module);
+    w.str(config.dump());
+    w.u64(calls.size());
+    for (auto& c : calls) w.refs(c);
+    w.datasets(weights);
+    w.u64(weight_names.size());
+    for (auto& n : weight_names) w.str(n);
+    w.u64(sub_weights.size());
+    for (auto& [path, vs] : sub_weights) {
       w.str(path);
       w.datasets(vs);
     }
@@ -174,25 +182,27 @@ std::string encode(const Model& m) {
 
 Model decode(Reader& r) {
   Model m;
-  m.source = r.str();
-  m.class_name = r.str();
-  m.keras_major = int(int64_t(r.u64()));
-  m.inputs = r.refs();
-  m.outputs = r.refs();
-  m.sequential_input_shape = r.ints();
-  m.layers.resize(r.raw_count());
-  for (Layer& l : m.layers) {
-    l.name = r.str();
-    l.class_name = r.str();
-    l.module = r.str();
-    l.config = nlohmann::json::parse(r.str());
-    l.calls.resize(r.raw_count());
-    for (auto& c : l.calls) c = r.refs();
-    l.weights = r.datasets();
-    l.weight_names.resize(r.raw_count());
-    for (auto& n : l.weight_names) n = r.str();
-    l.sub_weights.resize(r.raw_count());
-    for (auto& [path, vs] : l.sub_weights) {
+  auto& [source, class_name, keras_major, layers, inputs, outputs, sequential_input_shape] = m;
+  source = r.str();
+  class_name = r.str();
+  keras_major = int(int64_t(r.u64()));
+  inputs = r.refs();
+  outputs = r.refs();
+  sequential_input_shape = r.ints();
+  layers.resize(r.raw_count());
+  for (Layer& l : layers) {
+    auto& [name, lclass, module, config, calls, weights, weight_names, sub_weights] = l;
+    name = r.str();
+    lclass = r.str();
+    module = r.str();
+    config = nlohmann::json::parse(r.str());
+    calls.resize(r.raw_count());
+    for (auto& c : calls) c = r.refs();
+    weights = r.datasets();
+    weight_names.resize(r.raw_count());
+    for (auto& n : weight_names) n = r.str();
+    sub_weights.resize(r.raw_count());
+    for (auto& [path, vs] : sub_weights) {
       path = r.str();
       vs = r.datasets();
     }

@@ -110,6 +110,13 @@ const std::map<std::string, LayerFn>& qkeras_layers();
 /// QEinsumDenseBatchnorm (dense equations).
 const std::map<std::string, LayerFn>& hgq2_layers();
 
+/// The layer graph of a Keras model read by read_model (keras_graph.cpp):
+/// Sequential or Functional, every layer translated; `path` becomes the
+/// graph's source. Throws nanogate::Error naming `path` (and the layer) for
+/// unsupported layers, bad wiring, a model without outputs. load_keras is
+/// build_graph(read_model(path, weights), path).
+Graph build_graph(const Model& m, const std::string& path);
+
 /// Keras' `axis` of a per-event tensor of rank r (batch included in Keras'
 /// numbering: axis 1 is the first per-event axis; negative counts from the
 /// end) → ONNX axis with the batch (same numbering), validated.

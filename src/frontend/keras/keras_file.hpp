@@ -42,6 +42,9 @@ struct Layer {
   /// Sub-objects' variables (Keras 3 nested quantizers: "iq", "kq", "bq"),
   /// by the sub-path under the layer: "kq/quantizer" → its vars in order.
   std::vector<std::pair<std::string, std::vector<h5::Dataset>>> sub_weights;
+  /// Every field (defaulted: a field added later is compared too; the
+  /// isolated reader's round-trip test relies on it).
+  bool operator==(const Layer&) const = default;
 };
 
 /// A whole model: layers in topological order (as Keras lists them).
@@ -52,6 +55,8 @@ struct Model {
   std::vector<Layer> layers;
   std::vector<TensorRef> inputs, outputs;  ///< Functional graphs only
   std::vector<int64_t> sequential_input_shape;  ///< Sequential: batch_input_shape without the batch
+  /// Every field, as Layer's.
+  bool operator==(const Model&) const = default;
 };
 
 /// Reads a Keras file. `weights` is the weights HDF5 for a JSON architecture
@@ -67,7 +72,8 @@ struct Model {
 Model read_model(const std::string& path, const std::string& weights);
 
 /// read_model in the calling process, without limits (libhdf5 runs here).
-/// Only h5_isolated.cpp's child calls it.
+/// Only h5_isolated.cpp's child calls it, and the round-trip test
+/// (tests/cpp/test_h5_roundtrip.cpp: child read == in-process read).
 Model read_model_in_process(const std::string& path, const std::string& weights);
 
 /// True when the first bytes look like a Keras JSON architecture (an object

@@ -139,17 +139,21 @@ void build_functional(Builder& b) {
 }
 
 }  // namespace
+
+Graph build_graph(const Model& m, const std::string& path) {
+  Graph g;
+  g.source = path;
+  Builder b{g, m};
+  if (m.class_name == "Sequential") build_sequential(b);
+  else build_functional(b);
+  if (g.outputs.empty()) throw Error(path, "the Keras model has no outputs");
+  return g;
+}
+
 }  // namespace keras
 
 Graph load_keras(const std::string& path, const std::string& weights) {
-  keras::Model m = keras::read_model(path, weights);
-  Graph g;
-  g.source = path;
-  keras::Builder b{g, m};
-  if (m.class_name == "Sequential") keras::build_sequential(b);
-  else keras::build_functional(b);
-  if (g.outputs.empty()) throw Error(path, "the Keras model has no outputs");
-  return g;
+  return keras::build_graph(keras::read_model(path, weights), path);
 }
 
 ModelKind detect_model_kind(const std::string& path) {
