@@ -33,6 +33,10 @@ namespace nanogate {
 struct VerilogOptions {
   std::string top = "ng_top";  ///< module name (see verilog_module_name)
   bool valid = true;           ///< add valid_in / valid_out
+  /// add the input `ce` after clk: every register (and valid_out's shift
+  /// register) loads only in a cycle with ce = 1, else holds (the AXI-Stream
+  /// wrapper's stall, wrapper.hpp); off: no such port, the text unchanged
+  bool clock_enable = false;
 };
 
 /// A legal Verilog/Verilator module name for a model: "ng_" + the file stem

@@ -227,6 +227,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   VerilogOptions vo;
   vo.top = p.top;
   vo.valid = o.valid;
+  vo.clock_enable = o.wrapper == Wrapper::Axis;  // the AXI-Stream wrapper stalls the core (wrapper.hpp)
   // Yosys reads VHDL only through the ghdl plugin, which Debian 12 does not
   // package: a VHDL folder has no synthesis script.
   const std::string ys = vhdl ? "" : "synth_" + o.family + ".ys";
@@ -312,7 +313,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"cse_budget", o.cse_budget}, {"family", o.family},
                   {"valid", o.valid},                     {"register_ports", register_ports},
                   {"strip_final_softmax", lo.strip_final_softmax},
-                  {"expand_products", lo.expand_products}};
+                  {"expand_products", lo.expand_products}, {"clock_enable", vo.clock_enable}};
   auto ps = [](double ns) { return std::round(ns * 1000.0) / 1000.0; };  // report ns to the ps
   std::vector<double> stages;
   for (double t : p.pipeline.stage_delay_ns) stages.push_back(ps(t));
@@ -377,6 +378,7 @@ VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, cons
   VerilogOptions vo;
   vo.top = rep.at("top").get<std::string>();
   vo.valid = rep.at("options").at("valid").get<bool>();
+  vo.clock_enable = rep.at("options").value("clock_enable", false);
   NetlistEmulator net(n);
   Emulator layer(model);
 

@@ -93,6 +93,7 @@ std::string write_verilator_testbench(const Netlist& n, const VerilogOptions& o)
     off += count;
   }
   if (o.valid) s << "    top->valid_in = t < rows ? 1 : 0;\n";
+  if (o.clock_enable) s << "    top->ce = 1;\n";
   s << "    top->clk = 0;\n    top->eval();\n    if (t >= kLatency) {\n";
   if (o.valid)
     s << "      if (!top->valid_out) {\n"

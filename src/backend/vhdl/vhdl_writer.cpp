@@ -98,6 +98,7 @@ class VhdlDialect final : public rtl_detail::Dialect {
     out_ << "library ieee;\nuse ieee.std_logic_1164.all;\nuse ieee.numeric_std.all;\nuse work." << top
          << "_pkg.all;\n\n";
     out_ << "entity " << top << " is\n  port (\n    clk : in std_logic";
+    if (enable_) out_ << ";\n    ce : in std_logic";
     if (valid) out_ << ";\n    valid_in : in std_logic;\n    valid_out : out std_logic";
     for (const auto& p : inputs) {
       out_ << ";\n    " << p.name << " : in " << p.name << "_t";
@@ -158,12 +159,15 @@ class VhdlDialect final : public rtl_detail::Dialect {
   std::string end(const std::vector<std::string>&) override {
     out_ << "architecture rtl of " << top_ << " is\n" << decls_.str() << "begin\n";
     if (!seq_body_.str().empty())
-      out_ << "  pipeline : process (clk)\n" << seq_vars_.str() << "  begin\n    if rising_edge(clk) then\n"
-           << seq_body_.str() << "    end if;\n  end process pipeline;\n";
+      out_ << "  pipeline : process (clk)\n" << seq_vars_.str() << "  begin\n    if rising_edge(clk)"
+           << (enable_ ? " and ce = '1'" : "") << " then\n" << seq_body_.str() << "    end if;\n  end process pipeline;\n";
     out_ << "  outputs : process (all)\n" << comb_vars_.str() << "  begin\n" << comb_body_.str()
          << "  end process outputs;\n" << tail_.str() << "end architecture rtl;\n";
     return out_.str();
   }
+
+ public:
+  explicit VhdlDialect(bool enable) : enable_(enable) {}
 
  private:
   static constexpr char kMux = '\x01', kThen = '\x02', kElse = '\x03';
@@ -191,6 +195,7 @@ class VhdlDialect final : public rtl_detail::Dialect {
   std::ostringstream& body() { return clocked() ? seq_body_ : comb_body_; }
   std::string ind() const { return clocked() ? "      " : "    "; }
 
+  const bool enable_;  ///< the ce input (VerilogOptions::clock_enable)
   std::string top_;
   std::set<std::string> ports_;  ///< input ports (std_logic_vector): converted where read
   Region region_ = Region::Combinational;  ///< where statements go (region())
@@ -206,12 +211,12 @@ std::string lower(std::string s) {
 
 std::string write_vhdl(const Netlist& n, const VhdlOptions& options) {
   const verilog_detail::PortNames names = verilog_detail::port_names(n);
-  std::set<std::string> seen{lower(options.top), "clk", "valid_in", "valid_out"};
+  std::set<std::string> seen{lower(options.top), "clk", "ce", "valid_in", "valid_out"};
   for (const auto* list : {&names.inputs, &names.outputs})
     for (const auto& p : *list)
       if (!seen.insert(lower(p)).second)
         throw Error(n.source, "port name '" + p + "' clashes with another VHDL identifier (VHDL ignores case)");
-  VhdlDialect d;
+  VhdlDialect d(options.clock_enable);
   return rtl_detail::print_netlist(n, options.top, options.valid, d);
 }
 
