@@ -9,7 +9,8 @@ both must print N/N bit-exact (simulation == netlist emulator == layer
 emulator). Each simulator's start-up (GHDL: analysis + elaboration, on every
 run; Verilator: the C++ build, once) is the time of a first 10-vector run; a
 second 10-vector run is the per-run baseline taken out of the rate:
-vectors/s = (N - 10) / (t(N) - t(10, second run)).
+vectors/s = (N - 10) / (t(N) - t(10, second run)), "-" when that difference is
+under 1 s (start-up noise dominates).
 
     .venv/bin/python bench/vhdl_verify.py [--vectors N] [--models digits,jet,...]
         [--cap MODEL=N,...] [--jobs J] [--cli PATH]
@@ -86,9 +87,12 @@ def run_model(cli, name, n, tmp):
         _, start = verify(cli, out, 10)
         _, base = verify(cli, out, 10)
         exact, tn = verify(cli, out, n)
-        row[hdl] = (exact, (n - 10) / max(tn - base, 1e-9), start)
+        # below 1 s of difference the run-to-run noise of the start-up dominates: no rate
+        row[hdl] = (exact, (n - 10) / (tn - base) if tn - base >= 1.0 else None, start)
     (ev, rv, sv), (_, rl, sl) = row["vhdl"], row["verilog"]
-    return f"{name:16s} {f'{ev}/{n}':>14s} {rv:11.1f} {sv:8.1f} {rl:16.0f} {sl:8.1f} {rv / rl:8.4f}"
+    fmt = lambda r, w, d: f"{r:{w}.{d}f}" if r else f"{'-':>{w}s}"
+    ratio = fmt(rv / rl if rv and rl else None, 8, 4)
+    return f"{name:16s} {f'{ev}/{n}':>14s} {fmt(rv, 11, 1)} {sv:8.1f} {fmt(rl, 16, 0)} {sl:8.1f} {ratio}"
 
 
 def main():

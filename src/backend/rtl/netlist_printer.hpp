@@ -17,7 +17,7 @@
 // truth value (Verilog: a 1-bit expression, VHDL: boolean). Dialect functions
 // say which they take and return. mux() is only ever the whole right-hand
 // side of a signal assignment (possibly a chain mux(c1, a, mux(c2, b, e))), so
-// a dialect may print it as a statement-level conditional (VHDL when/else).
+// a dialect may print it as a statement-level conditional (VHDL if/elsif).
 #pragma once
 
 #include <cstdint>

@@ -18,8 +18,10 @@
 // combinational logic as from one signal per value (a variable written before
 // it is read in a process is a wire), but a simulator runs two processes per
 // clock cycle instead of one process and one delta cycle per value: GHDL 2.0
-// (mcode) simulated the concurrent-assignment form of the default model at 23
-// vectors/s, this form at (bench/README.md). The guard-bit adder results keep
+// (mcode) simulates the jet tagger 5.5x faster (6.5 -> 36 vectors/s), CICADA
+// 2.5x (bench/README.md); what is left is numeric_std's `+` (~5 us a call).
+// A mux chain is an if/elsif statement (GHDL 2.0 cannot elaborate a
+// conditional variable assignment in a process (all)). The guard-bit adder results keep
 // `attribute keep` (on a variable: a hint synthesis may ignore; see
 // verilog_writer.cpp for why the Verilog keeps them).
 #include <algorithm>
