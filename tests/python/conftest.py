@@ -30,7 +30,8 @@ def run_cli(*args, check=True):
 # `vN <= unsigned'(Wx"X");` in VHDL.
 _CONSTANT = {
     ".v": re.compile(r"^  wire (?:signed )?\[(?P<msb>\d+):0\] v\d+ = \d+'h(?P<hex>[0-9a-f]+);$", re.M),
-    ".vhd": re.compile(r"^  v\d+ <= unsigned'\((?P<width>\d+)x\"(?P<hex>[0-9a-f]+)\"\);$", re.M),
+    ".vhd": re.compile(r"^  constant v\d+ : unsigned\(\d+ downto 0\) := unsigned'\((?P<width>\d+)x\"(?P<hex>[0-9a-f]+)\"\);$",
+                       re.M),
 }
 
 

@@ -7,7 +7,8 @@ GHDL through its VPI. The testbench passes (back-to-back events and a random
 bubble pattern on valid_in, every output checked at the reported latency), and
 fails, naming the event and the port, when one netlist constant of the
 generated HDL is corrupted or its latency is off by one. The integration
-wrappers (--wrapper packed|axis) are checked by the same testbench. cocotb is
+wrappers (--wrapper packed|axis) are checked by the same testbench, the
+AXI-Stream one also under random m_axis_tready back-pressure. cocotb is
 in tests/requirements.txt: without it this module fails to import (it is
 never skipped)."""
 import json
@@ -120,12 +121,47 @@ def test_integration_wrapper(tmp_path, lang, kind, field_bits):
     assert rep["options"]["register_ports"] is True and rep["latency"]["cycles"] == 8 + 2
     assert rep["cocotb"]["test"] == f"tb/test_{TOP}_{kind}.py"
     p = run_testbench(out, 100)
-    assert p.returncode == 0 and f"{TOP}_{kind}: 2/2 cocotb tests passed" in p.stdout, p.stdout[-3000:]
+    tests = 3 if kind == "axis" else 2  # axis: + backpressure
+    assert p.returncode == 0 and f"{TOP}_{kind}: {tests}/{tests} cocotb tests passed" in p.stdout, p.stdout[-3000:]
     corrupt_constant(out / (TOP + LANGUAGES[lang][0]))
     p = run_testbench(out, 100)
     assert p.returncode == 1, p.stdout[-3000:]
     assert re.search(r"event \d+: port out_global_out\[(\d)\] is -?\d+, expected -?\d+ \(latency 10 cycle\(s\), "
                      + outs + r"\[\d+:\d+\]\)", p.stdout), p.stdout[-3000:]
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+def test_axis_backpressure(tmp_path, lang):
+    """--wrapper axis has m_axis_tready: the testbench's third test (seeded random
+    m_axis_tready, random source gaps) sees every event's output beat in order,
+    none lost or duplicated, an offered beat held until taken. Mutants of the
+    wrapper fail it: the pipeline not stalled (beats overwritten) and
+    s_axis_tready stuck at 1 (source beats lost while stalled)."""
+    out = tmp_path / "axis"
+    run_cli("convert", MODEL, "-o", out, "--backend", lang, "--wrapper", "axis", "--tb-vectors", 60,
+            "--clock-period", 5)
+    assert json.loads((out / "report.json").read_text())["options"]["clock_enable"] is True
+    p = run_testbench(out, 60)
+    assert p.returncode == 0 and f"{TOP}_axis: 3/3 cocotb tests passed" in p.stdout, p.stdout[-3000:]
+    m = re.search(r"backpressure: 60 events in order, (\d+) stalled cycles, every output code as expected", p.stdout)
+    assert m and int(m.group(1)) > 10, p.stdout[-3000:]
+    wrapper = out / (TOP + "_axis" + LANGUAGES[lang][0])
+    text = wrapper.read_text()
+    if lang == "verilog":
+        stall, ready = ("wire ce = ~core_valid_out | m_axis_tready;", "wire ce = 1'b1;"), \
+            ("assign s_axis_tready = ce;", "assign s_axis_tready = 1'b1;")
+    else:
+        stall, ready = ("ce <= (not core_valid_out) or m_axis_tready;", "ce <= '1';"), \
+            ("s_axis_tready <= ce;", "s_axis_tready <= '1';")
+    for old, new in (stall, ready):
+        assert old in text
+        wrapper.write_text(text.replace(old, new))
+        shutil.rmtree(out / "tb" / "sim_build", ignore_errors=True)
+        p = run_testbench(out, 60)
+        assert p.returncode == 1 and f"{TOP}_axis: 2/3 cocotb tests passed" in p.stdout, p.stdout[-3000:]
+        assert re.search(r"backpressure: cycle \d+: event \d+: port out_global_out\[\d\] is -?\d+, expected", p.stdout), \
+            p.stdout[-3000:]
+    wrapper.write_text(text)
 
 
 @pytest.mark.parametrize("args,message", [

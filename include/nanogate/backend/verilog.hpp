@@ -37,6 +37,10 @@ struct VerilogOptions {
   /// Cycles between the events the testbench applies (a folded design's II;
   /// 1: one event per cycle).
   int initiation_interval = 1;
+  /// add the input `ce` after clk: every register (and valid_out's shift
+  /// register) loads only in a cycle with ce = 1, else holds (the AXI-Stream
+  /// wrapper's stall, wrapper.hpp); off: no such port, the text unchanged
+  bool clock_enable = false;
 };
 
 /// A legal Verilog/Verilator module name for a model: "ng_" + the file stem

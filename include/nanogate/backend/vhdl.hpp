@@ -11,7 +11,9 @@
 //                 (std_logic_vector) and the element subtype P_element_t
 //                 (signed/unsigned); the helper to_u1
 //   TOP.vhd       entity TOP, architecture rtl. Ports in the Verilog order
-//                 and widths: clk : in std_logic; valid_in : in std_logic,
+//                 and widths: clk : in std_logic; ce : in std_logic (only
+//                 with VerilogOptions::clock_enable: registers load when '1');
+//                 valid_in : in std_logic,
 //                 valid_out : out std_logic (optional); in_<port> : in P_t;
 //                 out_<port> : out P_t, element k at bits
 //                 (k+1)·W−1 downto k·W. Outputs for the inputs applied in

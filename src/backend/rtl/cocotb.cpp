@@ -21,9 +21,11 @@ ports, one event per cycle, and checks every output code LATENCY cycles
 later against vectors_out.txt (nanogate's layer emulator). Two tests:
 back_to_back (an event every cycle) and bubbles (a seeded random number of
 idle cycles between events, their inputs random bits), which also check
-that the output valid is the input valid delayed by LATENCY cycles. The
-first wrong output fails the test, naming the event, the port and the
-element. Run: python tb/run.py (NANOGATE_TB_VECTORS=N limits the events).
+that the output valid is the input valid delayed by LATENCY cycles (the
+sink always ready). An AXI-Stream top also gets backpressure (a seeded
+random m_axis_tready and random source gaps: every beat in order, none lost
+or duplicated, an offered beat held until taken). The first wrong output
+fails the test, naming the event, the port and the element. Run: python tb/run.py (NANOGATE_TB_VECTORS=N limits the events).
 """
 import os
 import random
@@ -35,6 +37,7 @@ from cocotb.triggers import FallingEdge, Timer
 
 LATENCY = @LATENCY@  # cycles from an event to its outputs
 VALID_IN, VALID_OUT, READY = @VALID_IN@, @VALID_OUT@, @READY@  # port names (None: absent)
+OUT_READY = @OUT_READY@  # the sink's ready input (None: no back-pressure)
 # Per model port, in order: (port, bus, offset, elements, bits, stride, signed):
 # element k of `port` is bits [offset + k*stride + bits - 1 : offset + k*stride]
 # of the top's port `bus` (stride > bits: padding, inputs ignored, outputs sign/zero).
@@ -110,6 +113,8 @@ async def run(dut, schedule, label):
     x, y = vectors()
     rng = random.Random(SEED)
     Clock(dut.clk, PERIOD_NS, unit="ns").start()
+    if OUT_READY:
+        getattr(dut, OUT_READY).value = 1
     flush = [None] * LATENCY  # the output valid reads 0 before the first event comes out
     cycles = flush + schedule + flush
     checked = 0
@@ -151,6 +156,64 @@ async def bubbles(dut):
         schedule += [None] * rng.choice((0, 0, 1, 1, 2, 3))
         schedule.append(e)
     await run(dut, schedule, "bubbles")
+@BACKPRESSURE@)PY";
+
+/// The back-pressure test of an AXI-Stream top (appended when OUT_READY is set).
+const char* kBackpressureTest = R"PY(
+
+@cocotb.test()
+async def backpressure(dut):
+    """Seeded random m_axis_tready (taken in 60% of cycles) and source gaps (a beat
+    offered in 70%): a source beat moves on tvalid and tready at a rising edge, its
+    data held until then; every output beat (tvalid and tready at a rising edge) is
+    the next event's, in order; an offered output beat stays offered until taken;
+    no beat comes out after the last."""
+    x, y = vectors()
+    rng = random.Random(SEED + 2)
+    Clock(dut.clk, PERIOD_NS, unit="ns").start()
+    s_valid, s_ready = getattr(dut, VALID_IN), getattr(dut, READY)
+    m_valid, m_ready = getattr(dut, VALID_OUT), getattr(dut, OUT_READY)
+    sent = got = stalls = 0
+    offering = waiting = False  # a source beat is on the bus / an output beat was offered and not taken
+    limit = 20 * (len(x) + LATENCY) + 100
+    for j in range(limit + LATENCY + 4):
+        await FallingEdge(dut.clk)
+        if got == len(x):  # drained: the sink ready, no source; nothing more may come out
+            s_valid.value = 0
+            m_ready.value = 1
+            drive(dut, None, rng)
+            await Timer(1, unit="ns")
+            assert int(m_valid.value) == 0, f"backpressure: cycle {j}: {VALID_OUT} is 1 after all {len(x)} events"
+            if j >= drained + LATENCY + 3:
+                break
+            continue
+        assert j < limit, f"backpressure: cycle {j}: only {got} of {len(x)} events came out"
+        if not offering and sent < len(x) and rng.random() < 0.7:
+            offering = True
+            drive(dut, x[sent], rng)
+        elif not offering:
+            drive(dut, None, rng)
+        s_valid.value = int(offering)
+        m_ready.value = int(rng.random() < 0.6)
+        await Timer(1, unit="ns")
+        v = m_valid.value
+        assert v.is_resolvable, f"backpressure: cycle {j}: {VALID_OUT} is {v}"
+        if waiting:
+            assert int(v) == 1, f"backpressure: cycle {j}: {VALID_OUT} fell before event {got} was taken"
+        if int(v):
+            check(dut, y[got], f"backpressure: cycle {j}: event {got}")
+            waiting = not int(m_ready.value)
+            if waiting:
+                stalls += 1
+            else:
+                got += 1
+                drained = j
+        r = s_ready.value
+        assert r.is_resolvable, f"backpressure: cycle {j}: {READY} is {r}"
+        if offering and int(r):
+            sent += 1
+            offering = False
+    dut._log.info(f"backpressure: {got} events in order, {stalls} stalled cycles, every output code as expected")
 )PY";
 
 const char* kRunTemplate = R"PY(#!/usr/bin/env python3
@@ -282,12 +345,15 @@ void write_cocotb_testbench(const std::filesystem::path& dir, const CocotbDesign
       {"VALID_IN", py_name(d.ports.valid_in)},
       {"VALID_OUT", py_name(d.ports.valid_out)},
       {"READY", py_name(d.ports.ready)},
+      {"OUT_READY", py_name(d.ports.out_ready)},
       {"INPUTS", py_fields(d.ports.inputs)},
       {"OUTPUTS", py_fields(d.ports.outputs)},
       {"SOURCES", py_strings(d.sources)},
       {"SIMULATORS", py_strings(sims)},
       {"SIMULATORS_TEXT", vhdl ? "ghdl or nvc" : "icarus or verilator (cocotb 2.1 needs Verilator >= 5.036)"}};
-  write_file(tb / ("test_" + d.ports.top + ".py"), fill(kTestTemplate, values));
+  std::vector<std::pair<std::string, std::string>> test_values = values;
+  test_values.insert(test_values.begin(), {"BACKPRESSURE", d.ports.out_ready.empty() ? "" : kBackpressureTest});
+  write_file(tb / ("test_" + d.ports.top + ".py"), fill(kTestTemplate, test_values));
   write_script(tb, "run.py", fill(kRunTemplate, values));
   write_rows(tb / "vectors_in.txt", inputs, rows);
   write_rows(tb / "vectors_out.txt", outputs, rows);

@@ -49,6 +49,7 @@ class Printer {
       track(in_names_[p], int(n_.inputs[p].values.size()) * n_.inputs[p].type.width);
     for (size_t i = 0; i < n_.values.size(); ++i)
       if (live_[i]) value(int(i));
+    d_.region(Dialect::Region::Combinational);
     outputs();
     if (valid_) d_.valid(n_.latency);
     if (has_regs_ || (valid_ && n_.latency > 0)) mark_all("clk");
@@ -201,6 +202,9 @@ class Printer {
 
   void value(int i) {
     const NetValue& v = n_.values[size_t(i)];
+    d_.region(v.op == NetOp::Const      ? Dialect::Region::Constant
+              : v.stage < n_.latency ? Dialect::Region::Clocked
+                                     : Dialect::Region::Combinational);
     if (v.layer != last_layer_) {
       d_.comment("layer " + comment_text(v.layer));
       last_layer_ = v.layer;

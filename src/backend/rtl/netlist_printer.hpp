@@ -17,7 +17,7 @@
 // truth value (Verilog: a 1-bit expression, VHDL: boolean). Dialect functions
 // say which they take and return. mux() is only ever the whole right-hand
 // side of a signal assignment (possibly a chain mux(c1, a, mux(c2, b, e))), so
-// a dialect may print it as a statement-level conditional (VHDL when/else).
+// a dialect may print it as a statement-level conditional (VHDL if/elsif).
 #pragma once
 
 #include <cstdint>
@@ -99,6 +99,16 @@ class Dialect {
   /// (when valid) and the data ports, in this order.
   virtual void begin(const std::string& top, bool valid, const std::vector<std::string>& header,
                      const std::vector<HdlPort>& inputs, const std::vector<HdlPort>& outputs) = 0;
+  /// Where the statements that follow (up to the next call) belong:
+  /// Clocked for the logic of a value computed in a stage before the last
+  /// (stage < latency: it and its helper signals are read only by logic of
+  /// the same stage and by registers), Combinational for the last stage's
+  /// logic and the output assignments (read combinationally by the outputs),
+  /// Constant for a constant (one wire of a literal, read by either). A
+  /// dialect may print the clocked region's logic inside the clocked process
+  /// (VHDL: variables, see vhdl_writer.cpp); the default ignores it.
+  enum class Region { Clocked, Combinational, Constant };
+  virtual void region(Region r) { (void)r; }
   /// A one-line comment in the body.
   virtual void comment(const std::string& text) = 0;
   /// Declares `name` (width bits) driven by the vector expression; `keep`

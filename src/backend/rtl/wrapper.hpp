@@ -4,16 +4,25 @@
 // The wrapper is a top around the core design (whose ports are then
 // registered: VerilogProjectOptions::register_ports) that carries every
 // input element of the model in one packed input vector and every output
-// element in one packed output vector, one event per clock (II = 1, no
-// back-pressure). Layout, LSB first: the model's input ports in order, each
+// element in one packed output vector, one event per clock (II = 1).
+// Layout, LSB first: the model's input ports in order, each
 // port's elements in order, element k of a port at bits
 // [off + k*S + W - 1 : off + k*S] where W is the element's fixed-point width
 // and S the field stride (field_bits, or W when field_bits is 0); the
 // S - W padding bits of an input field are ignored, those of an output field
 // hold its sign (signed types) or 0. Ports:
 //   packed: clk, in_valid, in_data, out_valid, out_data
-//   axis:   clk, s_axis_tvalid, s_axis_tdata, s_axis_tready (constant 1),
-//           m_axis_tvalid, m_axis_tdata (the sink must take every event)
+//   packed has no back-pressure: the sink takes every event.
+//   axis:   clk, s_axis_tvalid, s_axis_tdata, s_axis_tready, m_axis_tvalid,
+//           m_axis_tdata, m_axis_tready. Back-pressure by a clock enable: the
+//           core (VerilogOptions::clock_enable) stalls, every register
+//           holding, in every cycle in which the output beat is offered and
+//           not taken (m_axis_tvalid && !m_axis_tready), so m_axis_tdata and
+//           m_axis_tvalid hold and no beat in flight is lost or duplicated;
+//           s_axis_tready = !stall (combinationally from m_axis_tready, which
+//           AXI-Stream allows; m_axis_tvalid is a register output). A beat
+//           moves on tvalid && tready at a rising edge; latency + 2 cycles
+//           when never stalled, plus one per stalled cycle.
 #pragma once
 
 #include <string>
@@ -39,7 +48,8 @@ struct BusField {
 /// or its wrapper.
 struct TopPorts {
   std::string top;                          ///< module / entity name
-  std::string valid_in, valid_out, ready;   ///< port names ("" when absent)
+  std::string valid_in, valid_out, ready;   ///< port names ("" when absent); ready: s_axis_tready
+  std::string out_ready;                    ///< the sink's ready input (m_axis_tready; "" when absent)
   std::vector<BusField> inputs, outputs;    ///< one per model port, in order
   int in_bits = 0, out_bits = 0;            ///< packed bus widths (wrappers)
 };

@@ -267,6 +267,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   vo.top = p.top;
   vo.valid = o.valid;
   if (folded) vo.initiation_interval = folded->initiation_interval;
+  vo.clock_enable = o.wrapper == Wrapper::Axis;  // the AXI-Stream wrapper stalls the core (wrapper.hpp)
   // Yosys reads VHDL only through the ghdl plugin, which Debian 12 does not
   // package: a VHDL folder has no synthesis script.
   const std::string ys = vhdl ? "" : "synth_" + o.family + ".ys";
@@ -359,7 +360,7 @@ VerilogProject convert_to_verilog(const std::string& dir, const VerilogProjectOp
   j["options"] = {{"clock_period_ns", o.clock_period_ns}, {"dc", o.dc}, {"cse_budget", o.cse_budget}, {"family", o.family},
                   {"valid", o.valid},                     {"register_ports", register_ports},
                   {"strip_final_softmax", lo.strip_final_softmax},
-                  {"expand_products", lo.expand_products},
+                  {"expand_products", lo.expand_products}, {"clock_enable", vo.clock_enable},
                   {"folded_layers", fold},
                   {"parallelization_factor", o.parallelization_factor}};
   auto ps = [](double ns) { return std::round(ns * 1000.0) / 1000.0; };  // report ns to the ps
@@ -446,6 +447,7 @@ VerifyResult verify_project(const std::string& dir, const VerifyOptions& o, cons
   VerilogOptions vo;
   vo.top = rep.at("top").get<std::string>();
   vo.valid = rep.at("options").at("valid").get<bool>();
+  vo.clock_enable = rep.at("options").value("clock_enable", false);
   Emulator layer(model);
 
   // The vectors: extremes, alternations, zero, then uniform random codes.

@@ -102,6 +102,7 @@ std::string write_verilator_testbench(const Netlist& n, const VerilogOptions& o)
     off += count;
   }
   if (o.valid) s << (ii > 1 ? "    top->valid_in = apply ? 1 : 0;\n" : "    top->valid_in = t < rows ? 1 : 0;\n");
+  if (o.clock_enable) s << "    top->ce = 1;\n";
   s << "    top->clk = 0;\n    top->eval();\n    if (" << (ii > 1 ? "read" : "t >= kLatency") << ") {\n";
   if (o.valid)
     s << "      if (!top->valid_out) {\n"

@@ -79,6 +79,7 @@ class VerilogDialect final : public rtl_detail::Dialect {
     out_ << "// Bits the arithmetic drops by design (truncated LSBs, wrapped MSBs, unused\n"
             "// inputs) are gathered in _unused_ok, exempt from Verilator's UNUSED lint.\n";
     out_ << "module " << top << " (\n  input wire clk";
+    if (enable_) out_ << ",\n  input wire ce";
     if (valid) out_ << ",\n  input wire valid_in,\n  output wire valid_out";
     for (const auto& p : inputs) out_ << ",\n  input wire " << range(p.bits) << " " << p.name;
     for (const auto& p : outputs) out_ << ",\n  output wire " << range(p.bits) << " " << p.name;
@@ -118,9 +119,12 @@ class VerilogDialect final : public rtl_detail::Dialect {
     out_ << "  assign valid_out = valid_sr[" << L - 1 << "];\n";
   }
   std::string end(const std::vector<std::string>& unused) override {
-    if (!regs_.str().empty()) out_ << "  always @(posedge clk) begin\n" << regs_.str() << "  end\n";
-    if (!unused.empty()) {
+    if (!regs_.str().empty())
+      out_ << "  always @(posedge clk) " << (enable_ ? "if (ce) " : "") << "begin\n" << regs_.str() << "  end\n";
+    const bool ce_unused = enable_ && regs_.str().empty();
+    if (!unused.empty() || ce_unused) {
       out_ << "  // Bits dropped by design (see the header).\n  wire _unused_ok = &{1'b0";
+      if (ce_unused) out_ << ",\n    ce";
       for (const auto& p : unused) out_ << ",\n    " << p;
       out_ << ",\n    1'b0};\n";
     }
@@ -128,7 +132,11 @@ class VerilogDialect final : public rtl_detail::Dialect {
     return out_.str();
   }
 
+ public:
+  explicit VerilogDialect(bool enable) : enable_(enable) {}
+
  private:
+  const bool enable_;  ///< the ce input (VerilogOptions::clock_enable)
   std::ostringstream out_, regs_;
 };
 
@@ -144,7 +152,7 @@ std::string verilog_module_name(const std::string& model_path) {
 }
 
 std::string write_verilog(const Netlist& n, const VerilogOptions& options) {
-  VerilogDialect d;
+  VerilogDialect d(options.clock_enable);
   return rtl_detail::print_netlist(n, options.top, options.valid, d);
 }
 

@@ -70,6 +70,7 @@ std::string write_vhdl_testbench(const Netlist& n, const VhdlOptions& o) {
   for (const auto& p : names.inputs) s << "  signal " << p << " : " << p << "_t := (others => '0');\n";
   for (const auto& p : names.outputs) s << "  signal " << p << " : " << p << "_t;\n";
   s << "begin\n  dut : entity work." << o.top << "\n    port map (clk => clk";
+  if (o.clock_enable) s << ", ce => '1'";
   if (o.valid) s << ", valid_in => valid_in, valid_out => valid_out";
   for (const auto* list : {&names.inputs, &names.outputs})
     for (const auto& p : *list) s << ", " << p << " => " << p;
