@@ -58,10 +58,10 @@ auto fields(const Tensor& t) {
 }
 
 auto fields(const Node& n) {
-  const auto& [name, op, domain, inputs, outputs, attrs, precision, reuse_factor, strategy, exactness,
-               exactness_note] = n;
-  return std::pair(
-      std::tie(name, op, domain, inputs, outputs, attrs, reuse_factor, strategy, exactness, exactness_note),
+  const auto& [name, op, domain, inputs, outputs, attrs, precision, reuse_factor, parallelization_factor, strategy,
+               exactness, exactness_note] = n;
+  return std::pair(std::tie(name, op, domain, inputs, outputs, attrs, reuse_factor, parallelization_factor, strategy,
+                            exactness, exactness_note),
       fields(precision));
 }
 
