@@ -93,13 +93,6 @@ void read_schedule(const Model& m, const Node& move, FoldedConv& f) {
 
 }  // namespace
 
-int64_t FoldedDesign::values() const {
-  int64_t v = 0;
-  for (const auto& s : segments) v += int64_t(s.values.size());
-  for (const auto& f : folds) v += int64_t(f.kernel.values.size());
-  return v;
-}
-
 std::vector<std::string> folded_layers(const Model& model, int reuse_override) {
   std::vector<std::string> r;
   for (const Node& n : model.graph.nodes)

@@ -61,8 +61,6 @@ struct FoldedDesign {
   std::vector<FoldedConv> folds;
   int latency = 0;              ///< cycles from valid_in to valid_out (set by pipeline_folded)
   int initiation_interval = 1;  ///< cycles between accepted events (max fold cycles)
-  /// Values of every segment and kernel (Netlist sizes; reports).
-  int64_t values() const;
 };
 
 /// The Dense layers of convolutions that the RTL folds: those whose
