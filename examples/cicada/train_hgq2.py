@@ -10,7 +10,7 @@ HGQ/alkaid papers train trigger models; the architecture is train.py's::
     -> QConv2D 4 filters 2x2, stride 2, valid, no bias, ReLU
     -> Flatten -> QDense 16, ReLU -> QDense 1 (the score)
 
-This file is what bench/cicada_vs_alkaid.py compares nanogate against alkaid 0.8.2 on (the
+This file is what bench/keras_vs_alkaid.py --suite cicada compares nanogate against alkaid 0.8.2 on (the
 same .keras for both), and what tests/python/test_cicada.py checks against HGQ2's own
 forward bit for bit.
 

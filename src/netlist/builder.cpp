@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "netlist/net_eval.hpp"
 
@@ -64,6 +67,19 @@ int NetBuilder::constant(int64_t raw, const Fixed& t) {
 }
 
 int NetBuilder::constant(i128 raw, int frac) { return constant(int64_t(raw), type_for_range(raw, raw, frac)); }
+
+i128 NetBuilder::const_code(int v, int frac) const {
+  const NetValue& c = net_.values.at(size_t(v));
+  if (c.op != NetOp::Const) throw std::logic_error("const_code: value is not a constant");
+  const int up = frac - c.type.frac_bits();
+  if (up >= 0) {
+    if (up > 62) throw std::logic_error("const_code: LSB 2^-" + std::to_string(frac) + " too fine");
+    return i128(c.konst) * (i128(1) << up);
+  }
+  if (-up > 62 || c.konst % (int64_t(1) << -up) != 0)
+    throw std::logic_error("const_code: constant not a multiple of 2^-" + std::to_string(frac));
+  return i128(c.konst / (int64_t(1) << -up));
+}
 
 std::pair<i128, int> NetBuilder::const_of(const Term& t) const {
   const NetValue& c = net_.values.at(size_t(t.v));
@@ -194,7 +210,7 @@ int NetBuilder::value(Term t) {
   return quantize(Term{v, t.shift, false}, r.type());
 }
 
-int NetBuilder::quantize(Term t, const Fixed& T) {
+int NetBuilder::quantize_to(Term t, const Fixed& T) {
   if (t.zero()) return constant(int64_t(0), T);
   if (t.shift == 0 && !t.neg && holds_as_is(t.v, T)) return t.v;
   int v = t.v;
@@ -205,6 +221,55 @@ int NetBuilder::quantize(Term t, const Fixed& T) {
   q.args = {v};
   q.shift_a = t.shift;
   return emit(q);
+}
+
+namespace {
+
+/// raw·2^-f rounded to T's LSB by T's rounding mode, with no overflow applied;
+/// nullopt when the result would not fit 64 bits.
+std::optional<i128> rounded(i128 raw, int f, const Fixed& T) {
+  const int ft = T.frac_bits();
+  if (f <= ft) {  // a finer LSB: exact
+    if (ft - f > 62) return raw == 0 ? std::optional<i128>(0) : std::nullopt;
+    const i128 r = raw * (i128(1) << (ft - f));
+    if (r > i128(INT64_MAX) || r < i128(INT64_MIN)) return std::nullopt;
+    return r;
+  }
+  Fixed wide{true, 64, 64 - ft, T.rounding, Overflow::WRAP};
+  if (raw > i128(INT64_MAX) / 2 || raw < i128(INT64_MIN) / 2) return std::nullopt;
+  return i128(quantize(raw, f, wide));  // |raw·2^-(f-ft)| + 1 < 2^63: no wrap
+}
+
+}  // namespace
+
+int NetBuilder::quantize(Term t, const Fixed& T) {
+  if (t.zero()) return constant(int64_t(0), T);
+  if (t.shift == 0 && !t.neg && holds_as_is(t.v, T)) return t.v;
+  // Range analysis over the operand's type: every rounding mode is monotone,
+  // so the cast maps [lo, hi] onto [round(lo), round(hi)] when that range
+  // lies inside T (no overflow, and for a signed SAT_SYM T above its minimum
+  // code, which SAT_SYM would move).
+  Interval r = Interval::of(type(t.v));
+  r.frac -= t.shift;
+  if (t.neg) r = Interval{-r.hi, -r.lo, r.frac};
+  const auto lo = rounded(r.lo, r.frac, T), hi = rounded(r.hi, r.frac, T);
+  const bool sat_sym = T.overflow == Overflow::SAT_SYM && T.is_signed && T.width > 1;
+  if (!lo || !hi || *lo < i128(T.min_raw()) + (sat_sym ? 1 : 0) || *hi > i128(T.max_raw())) return quantize_to(t, T);
+  if (*lo == *hi) return constant(int64_t(*lo), T);  // the cast is constant
+  if (r.frac <= T.frac_bits()) {                     // the cast is the identity on every value
+    if (t.shift == 0 && !t.neg) return t.v;
+    int v = t.v;
+    if (t.neg) v = value(Term{t.v, 0, true});
+    NetValue q;
+    q.op = NetOp::Quantize;
+    q.type = type_for_range(r.lo, r.hi, r.frac);
+    q.args = {v};
+    q.shift_a = t.shift;
+    return emit(q);
+  }
+  Fixed narrow = type_for_range(*lo, *hi, T.frac_bits());  // a rounding that cannot overflow
+  narrow.rounding = T.rounding;
+  return quantize_to(t, narrow);
 }
 
 bool NetBuilder::holds_as_is(int v, const Fixed& T) const {
@@ -218,6 +283,8 @@ bool NetBuilder::holds_as_is(int v, const Fixed& T) const {
 }
 
 int NetBuilder::relu(int a) {
+  if (!type(a).is_signed) return a;
+  if (type(a).max_raw() <= 0) return constant(int64_t(0), Fixed{false, 1, 1 - type(a).frac_bits()});
   NetValue v;
   v.op = NetOp::Relu;
   v.args = {a};

@@ -46,8 +46,11 @@ class NetBuilder {
   int constant(i128 raw, int frac);
   bool is_const(int v) const { return net_.values.at(size_t(v)).op == NetOp::Const; }
   const Fixed& type(int v) const { return net_.values.at(size_t(v)).type; }
-  /// Raw code of a Const value.
-  int64_t konst(int v) const { return net_.values.at(size_t(v)).konst; }
+  /// Value of the Const v as a raw code at LSB 2^-frac (a constant keeps its
+  /// own, possibly narrower, type: NetBuilder::quantize). Throws
+  /// std::logic_error when v is not a Const, or its value is not a multiple
+  /// of 2^-frac, or the shift exceeds 62 bits.
+  i128 const_code(int v, int frac) const;
 
   /// a + b, exact (an Add with operand shifts; a common shift stays in the term).
   Term add(Term a, Term b);
@@ -71,10 +74,22 @@ class NetBuilder {
   /// The term as a value: a Neg for a negated term, a lossless Quantize with
   /// shift_a for a shifted one.
   int value(Term t);
-  /// cast(t, T): a Quantize to T (rounding and overflow of T); a value the
-  /// cast cannot change (holds_as_is) is returned unchanged.
+  /// cast(t, T) (rounding and overflow of T) as a value whose type holds
+  /// exactly what the cast can produce from t's type, which may be narrower
+  /// than T: by interval analysis (every rounding mode is monotone), a cast
+  /// that cannot overflow is a constant when both ends of t's range round to
+  /// one code, t itself (or a wired shift of it) when it cannot round, else a
+  /// Quantize to the smallest type at T's LSB holding the rounded range
+  /// (T's rounding, no overflow). Otherwise a Quantize to T. Consumers that
+  /// need T's exact format (ports, tables indexed by raw code) use quantize_to.
+  /// So a value of a tensor of type T may have any type whose values are
+  /// values of T; the real value is always cast(t, T)'s.
   int quantize(Term t, const Fixed& T);
-  /// max(a, 0).
+  /// cast(t, T) as a value of exactly T's format (signedness, width, int
+  /// bits): a Quantize to T, or t itself when holds_as_is.
+  int quantize_to(Term t, const Fixed& T);
+  /// max(a, 0): a itself when a's type is unsigned, 0 when it has no
+  /// positive value.
   int relu(int a);
   /// (a >= b) / (a > b) / (a == b) as ufixed<1,1>.
   int cmp(CmpKind k, int a, int b);

@@ -8,6 +8,7 @@
 
 #include "nanogate/emulate/emulator.hpp"
 #include "nanogate/error.hpp"
+#include "netlist/fold_rounding.hpp"
 #include "netlist/lower_internal.hpp"
 #include "netlist/net_eval.hpp"
 
@@ -90,8 +91,8 @@ Netlist lower_model(const Model& model, const LowerOptions& options) {
       cx.fail(n, e.what());
     }
     const Fixed& T = cx.result(n);
-    for (int& v : cx.tensors.at(n.outputs.at(0)))
-      if (!same_format(net.values[size_t(v)].type, T)) v = cx.b.quantize(Term{v, 0, false}, T);
+    // every element a value of T (its own type may be narrower: NetBuilder::quantize)
+    for (int& v : cx.tensors.at(n.outputs.at(0))) v = cx.b.quantize(Term{v, 0, false}, T);
   }
 
   cx.b.layer = "output";
@@ -105,9 +106,10 @@ Netlist lower_model(const Model& model, const LowerOptions& options) {
     p.name = port_name("out_", t, names);
     p.tensor = t;
     p.type = *g.tensor(t).type;
-    for (int v : it->second) p.values.push_back(cx.b.quantize(Term{v, 0, false}, p.type));
+    for (int v : it->second) p.values.push_back(cx.b.quantize_to(Term{v, 0, false}, p.type));
     net.outputs.push_back(p);
   }
+  fold_rounding_into_constants(net);  // RND casts of bias adds become truncations
   remove_dead_values(net);
   net.verify();
   return net;

@@ -35,6 +35,15 @@ struct DenseLayer {
   std::optional<cmvm::AdderGraph> shared;
 };
 
+/// The raw codes at tx's LSB that a value of type t (whose values are values
+/// of tx, NetBuilder::quantize) can take: t's range, within tx's.
+std::pair<int64_t, int64_t> code_range(const Fixed& t, const Fixed& tx) {
+  const int up = tx.frac_bits() - t.frac_bits();
+  if (up < 0 || up > 62) return {tx.min_raw(), tx.max_raw()};
+  const i128 lo = i128(t.min_raw()) * (i128(1) << up), hi = i128(t.max_raw()) * (i128(1) << up);
+  return {int64_t(std::max(lo, i128(tx.min_raw()))), int64_t(std::min(hi, i128(tx.max_raw())))};
+}
+
 /// One event row of an exact-accumulator Dense: CMVM adder graph + bias.
 std::vector<int> dense_cmvm(LowerContext& cx, DenseLayer& d, const std::vector<int>& x) {
   NetBuilder& b = cx.b;
@@ -44,13 +53,13 @@ std::vector<int> dense_cmvm(LowerContext& cx, DenseLayer& d, const std::vector<i
   std::vector<std::pair<int64_t, int64_t>> ranges;
   bool zero_consts = true;
   for (int64_t i = 0; i < d.n_in; ++i) {
-    ranges.push_back({d.tx.min_raw(), d.tx.max_raw()});
+    ranges.push_back(code_range(b.type(x[size_t(i)]), d.tx));
     if (!b.is_const(x[size_t(i)])) continue;
-    const int64_t c = b.konst(x[size_t(i)]);  // a constant input: its products join the bias
+    const i128 c = b.const_code(x[size_t(i)], d.tx.frac_bits());  // a constant input: its products join the bias
     zero_consts = zero_consts && c == 0;
     if (c == 0) continue;
     for (int64_t j = 0; j < d.n_out; ++j) {
-      bias[size_t(j)] += i128(c) * w[size_t(i * d.n_out + j)];
+      bias[size_t(j)] += c * w[size_t(i * d.n_out + j)];
       w[size_t(i * d.n_out + j)] = 0;
     }
   }

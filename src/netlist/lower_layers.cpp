@@ -37,7 +37,7 @@ std::vector<int> lower_sigmoid(LowerContext& cx, const Node& n, const std::vecto
   std::vector<int64_t> table;
   for (int64_t r = ta.min_raw(); r <= ta.max_raw(); ++r) table.push_back(quantize(1.0 / (1.0 + std::exp(-ta.value(r))), R));
   std::vector<int> y;
-  for (int v : x) y.push_back(cx.b.lut(v, table, R));
+  for (int v : x) y.push_back(cx.b.lut(cx.b.quantize_to(Term{v, 0, false}, ta), table, R));  // indexed by ta's codes
   return y;
 }
 

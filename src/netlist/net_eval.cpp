@@ -24,9 +24,11 @@ bool net_op_is_exact(NetOp op) {
 }
 
 namespace {
-/// The range of an argument's type, scaled by 2^shift (raw codes unchanged).
+/// The range of an argument's type (of a Const: its one value), scaled by
+/// 2^shift (raw codes unchanged).
 Interval arg(const Netlist& n, int idx, int shift = 0) {
-  Interval r = Interval::of(n.values.at(size_t(idx)).type);
+  const NetValue& v = n.values.at(size_t(idx));
+  Interval r = v.op == NetOp::Const ? Interval{v.konst, v.konst, v.type.frac_bits()} : Interval::of(v.type);
   r.frac -= shift;
   return r;
 }

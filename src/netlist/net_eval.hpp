@@ -26,9 +26,9 @@ int net_arg_count(NetOp op);
 /// Input, Const, Quantize and Lut, whose types define their values).
 bool net_op_is_exact(NetOp op);
 
-/// The exact range of value v over its argument *types* (interval analysis,
-/// netlist.hpp semantics); its frac is the finest binary point the result
-/// needs. Defined for the exact ops (net_op_is_exact) only; v.args must index
+/// The exact range of value v over its argument *types* (a Const argument:
+/// its one value; interval analysis, netlist.hpp semantics); its frac is the
+/// finest binary point the result needs. Defined for the exact ops (net_op_is_exact) only; v.args must index
 /// existing values of n. Throws FixedTypeError beyond ~120 bits.
 Interval net_interval(const Netlist& n, const NetValue& v);
 

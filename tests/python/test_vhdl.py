@@ -181,8 +181,9 @@ def yosys_luts(verilog, top):
 def test_ghdl_synthesis_gives_the_verilogs_lut_count(tmp_path):
     """GHDL's own synthesis (ghdl --synth --out=verilog, Debian's ghdl 2.0 mcode)
     of the VHDL, then Yosys, gives the LUT count of the Verilog's synthesis
-    within 2% (measured: 432 vs 431 LUTs on HGQ2 ebops530; GHDL drops the adders'
-    keep attribute, see bench/README.md)."""
+    within 2% (measured: 240 vs 240 LUTs on HGQ2 ebops530 at 5 ns; GHDL drops the
+    adders' keep attribute, see bench/README.md). The floor of 150 LUTs only says
+    that a real design was synthesized."""
     model, top = HGQ / "jsc_openml_ebops530.keras", "ng_jsc_openml_ebops530"
     run_cli("convert", model, "-o", tmp_path / "v", "--clock-period", 5)
     run_cli("convert", model, "-o", tmp_path / "h", "--backend", "vhdl", "--clock-period", 5)
@@ -192,4 +193,4 @@ def test_ghdl_synthesis_gives_the_verilogs_lut_count(tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     (h / "ghdl_synth.v").write_text(p.stdout)
     lv, lh = yosys_luts(tmp_path / "v" / f"{top}.v", top), yosys_luts(h / "ghdl_synth.v", top)
-    assert lv > 300 and abs(lh - lv) <= 0.02 * lv, (lv, lh)
+    assert lv > 150 and abs(lh - lv) <= 0.02 * lv, (lv, lh)

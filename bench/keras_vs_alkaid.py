@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
-"""The CICADA-class HGQ2 model (examples/cicada/cicada_v2_hgq2.keras) — its conv layer alone
-and the whole design — through nanogate and alkaid 0.8.2, synthesized by the same Yosys
-script (the one `nanogate synth --family xc7` writes: synth_xilinx -family xc7 -flatten
--noiopad -noclkbuf -nodsp, stat -tech xilinx, sta over cell delays), at the same latency in
-cycles: nanogate pipelines for the clock (--register-ports: inputs and outputs registered, as
-alkaid's pipelines are) and alkaid gets exactly as many stages (`--n-stages cycles - 1`; its
-input and output registers add one). Both outputs are first checked against HGQ2's forward.
+"""HGQ2 Keras models through nanogate and alkaid 0.8.2, synthesized by the same Yosys script
+(the one `nanogate synth --family xc7` writes: synth_xilinx -family xc7 -flatten -noiopad
+-noclkbuf -nodsp, stat -tech xilinx, sta over cell delays), at the same latency in cycles:
+nanogate pipelines for the clock (--register-ports: inputs and outputs registered, as alkaid's
+pipelines are) and alkaid gets exactly as many stages (`--n-stages cycles - 1`; its input and
+output registers add one); `--clock-period 0` builds both combinational (alkaid
+`--latency-cutoff 0`). Both outputs are first checked against HGQ2's forward.
+
+Suites (`--suite`): `cicada` — the CICADA-class model (examples/cicada/cicada_v2_hgq2.keras),
+its conv layer alone and the whole design, on synthetic calorimeter events
+(examples/cicada/train.py, seed 17); `hgq2` — the five HGQ2 jet taggers of
+../shared/models/hgq2/jsc_openml (the HGQ/alkaid papers' benchmark), on 16 features half
+N(0,1), half N(0,4) (seed 0; the input quantizers' WRAP then wraps some).
 
 Regenerate (from the repository root, after `bash scripts/test.sh`; alkaid in its own venv,
 the project's keras/hgq2/torch borrowed through PYTHONPATH):
 
     python3 -m venv /tmp/alk-venv && /tmp/alk-venv/bin/pip install alkaid==0.8.2
     PYTHONPATH=$PWD/.venv/lib/python3.11/site-packages KERAS_BACKEND=torch \\
-        /tmp/alk-venv/bin/python bench/cicada_vs_alkaid.py --clock-period 6.25 | tee /tmp/cicada_vs_alkaid.txt
+        /tmp/alk-venv/bin/python bench/keras_vs_alkaid.py --suite cicada --clock-period 6.25
+    PYTHONPATH=$PWD/.venv/lib/python3.11/site-packages KERAS_BACKEND=torch \\
+        /tmp/alk-venv/bin/python bench/keras_vs_alkaid.py --suite hgq2 --clock-period 0
 """
 import argparse
 import json
@@ -37,8 +45,9 @@ from train import events  # noqa: E402
 NICE = ["nice", "-n", "5"]
 
 
-def designs(work):
-    """{name: .keras}: the conv layer alone (a sub-model ending at its ReLU) and the whole model."""
+def cicada_designs(work, n):
+    """{name: (.keras, model)}: the conv layer alone (a sub-model ending at its ReLU) and the whole
+    model; n calorimeter events (NHWC)."""
     import hgq  # noqa: F401
     import keras
 
@@ -46,7 +55,23 @@ def designs(work):
     m = keras.models.load_model(full)
     conv = keras.Model(m.input, m.get_layer("conv").output, name="cicada_conv")
     conv.save(work / "cicada_conv.keras")
-    return {"conv layer": (work / "cicada_conv.keras", conv), "whole design": (full, m)}
+    x, _ = events(n, 0.3, 17)
+    return {"conv layer": (work / "cicada_conv.keras", conv), "whole design": (full, m)}, x.transpose(0, 2, 3, 1)
+
+
+def hgq2_designs(work, n):
+    """{name: (.keras, model)}: the five HGQ2 jet taggers, by EBOPs; n events of 16 features."""
+    import hgq  # noqa: F401
+    import keras
+
+    paths = sorted((ROOT.parent / "shared/models/hgq2/jsc_openml").glob("*.keras"),
+                   key=lambda p: int(p.stem.split("ebops")[1]))
+    x = np.random.default_rng(0).normal(0.0, 1.0, (n, 16)).astype(np.float32)
+    x[n // 2:] *= 4
+    return {p.stem.replace("jsc_openml_", ""): (p, keras.models.load_model(p, compile=False)) for p in paths}, x
+
+
+SUITES = {"cicada": cicada_designs, "hgq2": hgq2_designs}
 
 
 def nanogate(args, name, model, work):
@@ -91,10 +116,10 @@ def exactness(model, km, x):
     want = np.asarray(km.predict(x.astype(np.float32), batch_size=len(x), verbose=0)).reshape(len(x), -1)
     inp, out = trace_model(km)
     alk = np.asarray(trace(inp, out).predict(x.reshape(len(x), -1).astype(np.float64))).reshape(want.shape)
-    np.save("/tmp/cicada_bench_x.npy", x.reshape(len(x), -1).astype(np.float64))
-    run([ARGS.nanogate, "emulate", model, "--input", "/tmp/cicada_bench_x.npy", "--output", "/tmp/cicada_bench_y.npy",
+    np.save(ARGS.work + "/x.npy", x.reshape(len(x), -1).astype(np.float64))
+    run([ARGS.nanogate, "emulate", model, "--input", ARGS.work + "/x.npy", "--output", ARGS.work + "/y.npy",
          "--force"])
-    ng = np.load("/tmp/cicada_bench_y.npy").reshape(want.shape)
+    ng = np.load(ARGS.work + "/y.npy").reshape(want.shape)
     return int((ng == want).all(axis=1).sum()), int((alk == want).all(axis=1).sum())
 
 
@@ -105,18 +130,18 @@ def main():
     ap.add_argument("--clock-period", type=float, default=6.25)
     ap.add_argument("--vectors", type=int, default=10000)
     ap.add_argument("--events", type=int, default=10000)
-    ap.add_argument("--work", default="/tmp/cicada_vs_alkaid")
-    ap.add_argument("--only", choices=["conv layer", "whole design"], help="one design only")
+    ap.add_argument("--suite", choices=sorted(SUITES), default="cicada")
+    ap.add_argument("--work", default="/tmp/keras_vs_alkaid")
+    ap.add_argument("--only", help="one design of the suite only (its name in the table)")
     ARGS = args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    x, _ = events(args.events, 0.3, 17)
-    x = x.transpose(0, 2, 3, 1)
+    suite, x = SUITES[args.suite](work, args.events)
     print(f"clock {args.clock_period} ns; Yosys xc7 -nodsp; {args.events} events for exactness, "
           f"{args.vectors} vectors for verify")
     print(f"{'design':13s} {'tool':8s} {'==HGQ2':>12s} {'cycles':>6s} {'LUTs':>7s} {'FFs':>7s} {'CARRY4':>7s} "
           f"{'cell ns':>8s} {'convert s':>9s} {'synth s':>8s}  verify")
-    for name, (model, km) in designs(work).items():
+    for name, (model, km) in suite.items():
         if args.only and name != args.only:
             continue
         eq_ng, eq_alk = exactness(model, km, x)
@@ -129,7 +154,7 @@ def main():
         print(f"{'':13s} {'alkaid':8s} {f'{eq_alk}/{n}':>12s} {ng['cycles']:6d} {alk['luts']:7d} {alk['ffs']:7d} "
               f"{alk['carry4']:7d} {alk['cell_delay_ns'] or 0:8.2f} {alk['convert_s']:9.1f} {alk['synth_s']:8.1f}")
         print(f"{'':13s} {'ratio':8s} {'':>12s} {'':>6s} {ng['luts'] / alk['luts']:7.3f} {ng['ffs'] / max(alk['ffs'], 1):7.3f} "
-              f"{(ng['carry4'] or 0) / max(alk['carry4'], 1):7.3f}")
+              f"{(ng['carry4'] or 0) / max(alk['carry4'], 1):7.3f} {(ng['cell_delay_ns'] or 0) / (alk['cell_delay_ns'] or 1):8.3f}")
         sys.stdout.flush()
 
 
