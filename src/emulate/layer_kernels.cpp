@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "emulate/dense_int_kernels.hpp"
 #include "emulate/dense_kernels.hpp"
 #include "emulate/float_ops.hpp"
 #include "emulate/layer_steps.hpp"
@@ -25,13 +26,17 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
     if (s.f64_mode) {
       // The input rows are contiguous (xb.size == outer * n_in): m rows of n_in.
       int64_t m = rows * s.outer, nx = rows * xb.size;
-      if (int64_t(w.xd.size()) < nx) w.xd.resize(size_t(nx));
-      if (int64_t(w.cd.size()) < m * s.ldw) w.cd.resize(size_t(m * s.ldw));
-      double* xd = w.xd.data();
-      double* cd = w.cd.data();
-      codes_to_f64(xdata, xd, nx);
-      dense_f64_padded(xd, m, s.n_in, s.wpad.data(), s.ldw, cd, s.f64_mode == 2);
-      f64_to_codes(cd, m, s.ldw, s.n_out, s.f64_mode == 1 ? s.b_fp.data() : s.b_acc.data(), odata);
+      if (s.int_lanes) {
+        dense_int_run(s.dint, xdata, m, odata);  // bias included
+      } else {
+        if (int64_t(w.xd.size()) < nx) w.xd.resize(size_t(nx));
+        if (int64_t(w.cd.size()) < m * s.ldw) w.cd.resize(size_t(m * s.ldw));
+        double* xd = w.xd.data();
+        double* cd = w.cd.data();
+        codes_to_f64(xdata, xd, nx);
+        dense_f64_padded(xd, m, s.n_in, s.wpad.data(), s.ldw, cd, s.f64_mode == 2);
+        f64_to_codes(cd, m, s.ldw, s.n_out, s.f64_mode == 1 ? s.b_fp.data() : s.b_acc.data(), odata);
+      }
       int64_t n = m * s.n_out;  // == rows * osz
       (s.f64_mode == 1 ? s.to_acc : s.acc_wrap).apply(odata, odata, n);
       if (!s.acc_to_result_id) s.acc_to_result.apply(odata, odata, n);

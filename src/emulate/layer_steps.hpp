@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emulate/cast.hpp"
+#include "emulate/dense_int_kernels.hpp"
 #include "nanogate/graph.hpp"
 
 namespace nanogate::emu {
@@ -78,8 +79,10 @@ struct Step {
   std::vector<int64_t> w, b;
   Fixed tw, tb, acc;
   bool exact_acc = false;
-  int f64_mode = 0;                        // 1: exact sum in doubles, 2: floor per product in doubles
-  std::vector<double> wd;                  // weights as doubles (pre-scaled for mode 2)
+  int f64_mode = 0;                        // fast sum: 1 exact, 2 floor per product (int32 lanes or doubles)
+  bool int_lanes = false;                  // the fast sum runs dense_int_run(dint), else doubles (wpad)
+  DenseIntLayer dint;                      // int32-lane kernel (dense_int_kernels.hpp)
+  std::string dense_path;                  // the kernel: vnni, avx512, avx2, scalar, f64, i64 or i128
   std::vector<int64_t> b_acc;              // bias cast to accum (mode 2)
   // generic per-element data
   std::vector<int64_t> map, map_src;       // Move / ReduceSum groups
@@ -117,6 +120,15 @@ struct Step {
 };
 
 inline int64_t q(i128 v, int frac, const Fixed& t) { return quantize(v, frac, t); }
+
+/// Chooses Dense step s's kernel once (dense_plan.cpp): s.exact_acc, b_fp,
+/// the cast plans, w and b must be set. The int32-lane kernel of path
+/// `requested` (Auto: the best this CPU runs) when plan_dense_int proves it
+/// exact, unless requested is F64; else the exact-integers-in-doubles kernels
+/// when the types keep every partial sum below 2^53; else the 64/128-bit
+/// loops of run_step. Sets f64_mode, int_lanes, dint or ldw/wpad, b_acc and
+/// dense_path.
+void plan_dense(Step& s, DenseKernel requested);
 
 /// Runs step `s` on `rows` events of the chunk in `w` (buffers `bufs`; `x`:
 /// the float inputs of the chunk, `x_stride` values per event, for InputQuant).
