@@ -78,6 +78,7 @@ bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::v
   const bool pairs = shift == 0 && w16 && x_lo >= -32768 && x_hi <= 32767;
   if (!pairs && (!w32 || x_lo < INT32_MIN || x_hi > INT32_MAX)) return false;
   // The bound, per column, in 128 bits: every term is below 2^64 · 2^63.
+  i128 top = 0;
   for (int64_t j = 0; j < n_out; ++j) {
     i128 s = bias[size_t(j)] < 0 ? -i128(bias[size_t(j)]) : i128(bias[size_t(j)]);
     if (s > lim) return false;
@@ -91,6 +92,7 @@ bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::v
       s += p;
       if (s > lim) return false;
     }
+    top = std::max(top, s);
   }
   const int64_t n_lanes = pairs ? (n_in + 1) / 2 : n_in, lanes_pad = (n_lanes + 15) / 16 * 16;
   const int64_t reg = kernel == DenseKernel::Avx512 || kernel == DenseKernel::Vnni ? 16 : 8;
@@ -105,6 +107,7 @@ bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::v
   out.ldw = ldw;
   out.n_lanes = n_lanes;
   out.lanes_pad = lanes_pad;
+  out.bound = int64_t(top);
   out.keep.assign(size_t(lanes_pad), 0);
   out.w.assign(size_t(lanes_pad * ldw), 0);
   auto w_at = [&](int64_t i, int64_t j) -> int64_t { return i < n_in ? w[size_t(i * n_out + j)] : 0; };
@@ -283,38 +286,40 @@ struct VnniOps : Avx512Ops {
   [[gnu::target(NG_VNNI)]] static inline V madd(V a, V w, V x) { return _mm512_dpwssd_epi32(a, w, x); }
 };
 
-/// NB registers of columns of one output row over the compacted lanes: two
-/// interleaved accumulator sets (independent add chains; the sums are
-/// modular, so their order does not matter), the first starting at the bias;
-/// the first n (>= 1) columns are stored to y as int64.
+/// NB registers of columns of one output row over the compacted lanes: S
+/// interleaved accumulator sets (2 for 3-4 registers, else 4: independent add
+/// chains, enough to cover the madd latency; the sums are modular, so their
+/// order does not matter), the first starting at the bias; the first n (>= 1)
+/// columns are stored to y as int64.
 template <class O, bool Pairs, int NB>
 inline void block(const int32_t* xv, const int32_t* off, int64_t cnt, const int32_t* W,
                   const int32_t* bias, int64_t* y, int64_t n, __m128i d) {
-  typename O::V a0[NB], a1[NB];
+  constexpr int S = NB >= 3 ? 2 : 4;
+  typename O::V a[S][NB];
   for (int b = 0; b < NB; ++b) {
-    a0[b] = O::load(bias + O::L * b);
-    a1[b] = O::zero();
+    a[0][b] = O::load(bias + O::L * b);
+    for (int k = 1; k < S; ++k) a[k][b] = O::zero();
   }
-  auto term = [&](typename O::V a, const int32_t* w, typename O::V x) {
-    if constexpr (Pairs) return O::madd(a, O::load(w), x);
-    else return O::mulsh(a, O::load(w), x, d);
+  auto term = [&](typename O::V acc, const int32_t* w, typename O::V x) {
+    if constexpr (Pairs) return O::madd(acc, O::load(w), x);
+    else return O::mulsh(acc, O::load(w), x, d);
   };
   int64_t t = 0;
-  for (; t + 2 <= cnt; t += 2) {
-    const int32_t* w0 = W + off[t];
-    const int32_t* w1 = W + off[t + 1];
-    typename O::V x0 = O::bcast(xv[t]), x1 = O::bcast(xv[t + 1]);
-    for (int b = 0; b < NB; ++b) {
-      a0[b] = term(a0[b], w0 + O::L * b, x0);
-      a1[b] = term(a1[b], w1 + O::L * b, x1);
+  for (; t + S <= cnt; t += S)
+    for (int k = 0; k < S; ++k) {
+      const int32_t* w = W + off[t + k];
+      typename O::V x = O::bcast(xv[t + k]);
+      for (int b = 0; b < NB; ++b) a[k][b] = term(a[k][b], w + O::L * b, x);
     }
+  for (; t < cnt; ++t) {
+    const int32_t* w = W + off[t];
+    typename O::V x = O::bcast(xv[t]);
+    for (int b = 0; b < NB; ++b) a[0][b] = term(a[0][b], w + O::L * b, x);
   }
-  if (t < cnt) {
-    const int32_t* w0 = W + off[t];
-    typename O::V x0 = O::bcast(xv[t]);
-    for (int b = 0; b < NB; ++b) a0[b] = term(a0[b], w0 + O::L * b, x0);
+  for (int b = 0; b < NB; ++b) {
+    for (int k = 1; k < S; ++k) a[0][b] = O::add(a[0][b], a[k][b]);
+    O::store_out(y + O::L * b, a[0][b], n - O::L * b);
   }
-  for (int b = 0; b < NB; ++b) O::store_out(y + O::L * b, O::add(a0[b], a1[b]), n - O::L * b);
 }
 
 /// Every row: packing, compaction, then blocks of 4, 3, 2 or 1 registers of columns.

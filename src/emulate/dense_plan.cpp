@@ -28,6 +28,11 @@ void plan_dense(Step& s, DenseKernel requested) {
       s.f64_mode = mode;
       s.int_lanes = true;
       s.dense_path = dense_kernel_name(k);
+      // The sums lie in [-bound, bound]: when the accumulator holds that
+      // range at their binary point, its cast (wrap) changes nothing.
+      const CastPlan& into_acc = mode == 1 ? s.to_acc : s.acc_wrap;
+      s.sum_in_acc = into_acc.identity_for(
+          type_for_range(-i128(s.dint.bound), s.dint.bound, mode == 1 ? fp : s.acc.frac_bits()));
       return;
     }
   }

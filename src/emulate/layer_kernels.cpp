@@ -38,7 +38,7 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
         f64_to_codes(cd, m, s.ldw, s.n_out, s.f64_mode == 1 ? s.b_fp.data() : s.b_acc.data(), odata);
       }
       int64_t n = m * s.n_out;  // == rows * osz
-      (s.f64_mode == 1 ? s.to_acc : s.acc_wrap).apply(odata, odata, n);
+      if (!s.sum_in_acc) (s.f64_mode == 1 ? s.to_acc : s.acc_wrap).apply(odata, odata, n);
       if (!s.acc_to_result_id) s.acc_to_result.apply(odata, odata, n);
       return;
     }

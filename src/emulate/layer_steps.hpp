@@ -82,6 +82,7 @@ struct Step {
   int f64_mode = 0;                        // fast sum: 1 exact, 2 floor per product (int32 lanes or doubles)
   bool int_lanes = false;                  // the fast sum runs dense_int_run(dint), else doubles (wpad)
   DenseIntLayer dint;                      // int32-lane kernel (dense_int_kernels.hpp)
+  bool sum_in_acc = false;                 // int lanes: every sum already in accum (its cast is the identity)
   std::string dense_path;                  // the kernel: vnni, avx512, avx2, scalar, f64, i64 or i128
   std::vector<int64_t> b_acc;              // bias cast to accum (mode 2)
   // generic per-element data
@@ -126,8 +127,8 @@ inline int64_t q(i128 v, int frac, const Fixed& t) { return quantize(v, frac, t)
 /// `requested` (Auto: the best this CPU runs) when plan_dense_int proves it
 /// exact, unless requested is F64; else the exact-integers-in-doubles kernels
 /// when the types keep every partial sum below 2^53; else the 64/128-bit
-/// loops of run_step. Sets f64_mode, int_lanes, dint or ldw/wpad, b_acc and
-/// dense_path.
+/// loops of run_step. Sets f64_mode, int_lanes, dint, sum_in_acc or
+/// ldw/wpad, b_acc and dense_path.
 void plan_dense(Step& s, DenseKernel requested);
 
 /// Runs step `s` on `rows` events of the chunk in `w` (buffers `bufs`; `x`:

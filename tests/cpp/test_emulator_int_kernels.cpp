@@ -126,7 +126,7 @@ std::vector<int64_t> edge_rows(const EdgeLayer& L, int64_t random_rows, uint64_t
 
 const DenseKernel kIntPaths[] = {DenseKernel::Scalar, DenseKernel::Avx2, DenseKernel::Avx512, DenseKernel::Vnni};
 
-class IntPath : public ::testing::TestWithParam<DenseKernel> {
+class EmulatorIntPath : public ::testing::TestWithParam<DenseKernel> {
  protected:
   void SetUp() override {
     if (!dense_kernel_supported(GetParam()))
@@ -138,7 +138,7 @@ std::string path_name(const ::testing::TestParamInfo<DenseKernel>& i) { return d
 
 }  // namespace
 
-TEST_P(IntPath, RandomLayersAtTheInt32Bound) {
+TEST_P(EmulatorIntPath, RandomLayersAtTheInt32Bound) {
   struct Shape {
     int64_t n_in, n_out, x_lo, x_hi, w_max;
     int shift;
@@ -183,7 +183,7 @@ TEST_P(IntPath, RandomLayersAtTheInt32Bound) {
   }
 }
 
-TEST(DenseIntPlan, RefusesWhatItCannotProve) {
+TEST(EmulatorIntPlan, RefusesWhatItCannotProve) {
   DenseIntLayer P;
   std::vector<int64_t> w = {1 << 16, 3}, b = {0};
   // one product of 2^16 · 2^15 = 2^31: past the bound
@@ -200,7 +200,7 @@ TEST(DenseIntPlan, RefusesWhatItCannotProve) {
   EXPECT_FALSE(plan_dense_int(DenseKernel::Scalar, 0, 1, w, 3, 1, b, 0, P));
 }
 
-TEST(DenseIntPlan, EnvironmentVariableNamesAPath) {
+TEST(EmulatorIntPlan, EnvironmentVariableNamesAPath) {
   {
     KernelEnv e("f64");
     EXPECT_EQ(dense_kernel_requested(), DenseKernel::F64);
@@ -290,13 +290,13 @@ const std::map<std::string, EmulatorResult>& scalar_runs() {
   return runs;
 }
 
-class ModelPath : public ::testing::TestWithParam<DenseKernel> {};
+class EmulatorIntModels : public ::testing::TestWithParam<DenseKernel> {};
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Paths, IntPath, ::testing::ValuesIn(kIntPaths), path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, EmulatorIntPath, ::testing::ValuesIn(kIntPaths), path_name);
 
-TEST_P(ModelPath, RealModelsSameCodesAsScalar) {
+TEST_P(EmulatorIntModels, RealModelsSameCodesAsScalar) {
   const DenseKernel k = GetParam();
   if (!dense_kernel_supported(k))
     GTEST_SKIP() << "this CPU lacks the instructions of Dense kernel path '" << dense_kernel_name(k) << "'";
@@ -316,12 +316,12 @@ TEST_P(ModelPath, RealModelsSameCodesAsScalar) {
   EXPECT_GT(on_path, 0) << "no Dense layer of the real models ran on path " << dense_kernel_name(k);
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, ModelPath,
+INSTANTIATE_TEST_SUITE_P(Paths, EmulatorIntModels,
                          ::testing::Values(DenseKernel::Scalar, DenseKernel::F64, DenseKernel::Avx2,
                                            DenseKernel::Avx512, DenseKernel::Vnni),
                          path_name);
 
-TEST(DenseIntPlan, JetTaggerRunsEveryDenseOnTheBestIntegerPath) {
+TEST(EmulatorIntPlan, JetTaggerRunsEveryDenseOnTheBestIntegerPath) {
   KernelEnv env(nullptr);
   Emulator e(real_models().at("jet_qkeras"));
   auto paths = e.dense_kernels();
