@@ -510,7 +510,11 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
         const Buffer& b = I.bufs[bi];
         const DoubleCast& dc = I.input_dc[ii];
         int64_t* bd = w.data[bi].data();
-        for (int64_t r = 0; r < n; ++r)
+        // Branch-free batches (the whole chunk when this input is contiguous);
+        // a row with a value off the fast path goes value by value.
+        const bool whole = b.size == I.in_size && dc.apply_fast(xc, bd, n * b.size);
+        for (int64_t r = 0; r < n && !whole; ++r) {
+          if (dc.apply_fast(xc + r * I.in_size + col, bd + r * b.size, b.size)) continue;
           for (int64_t i = 0; i < b.size; ++i) {
             double v = xc[r * I.in_size + col + i];
             int64_t raw;
@@ -534,6 +538,7 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
             }
             bd[r * b.size + i] = raw;
           }
+        }
       }
       for (const Step& s : I.steps) run_step(s, I.bufs, w, n, xc, I.in_size, I.model->source);
     }
