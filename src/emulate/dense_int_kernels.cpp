@@ -3,6 +3,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -194,6 +195,7 @@ void rows_scalar(const DenseIntLayer& L, const int64_t* X, int64_t rows, int64_t
 struct Avx2Ops : GenericOps {
   using V = __m256i;
   static constexpr int L = 8;
+  static constexpr int kRows = 2;  // rows per batch (16 registers)
   [[gnu::target(NG_AVX2)]] static inline V load(const int32_t* p) { return _mm256_loadu_si256((const V*)p); }
   [[gnu::target(NG_AVX2)]] static inline V zero() { return _mm256_setzero_si256(); }
   [[gnu::target(NG_AVX2)]] static inline V bcast(int32_t x) { return _mm256_set1_epi32(x); }
@@ -222,6 +224,7 @@ struct Avx2Ops : GenericOps {
 struct Avx512Ops : GenericOps {
   using V = __m512i;
   static constexpr int L = 16;
+  static constexpr int kRows = 2;  // rows per batch (4 was no faster on the jet tagger)
   [[gnu::target(NG_AVX512)]] static inline V load(const int32_t* p) { return _mm512_loadu_si512(p); }
   [[gnu::target(NG_AVX512)]] static inline V zero() { return _mm512_setzero_si512(); }
   [[gnu::target(NG_AVX512)]] static inline V bcast(int32_t x) { return _mm512_set1_epi32(x); }
@@ -286,62 +289,102 @@ struct VnniOps : Avx512Ops {
   [[gnu::target(NG_VNNI)]] static inline V madd(V a, V w, V x) { return _mm512_dpwssd_epi32(a, w, x); }
 };
 
-/// NB registers of columns of one output row over the compacted lanes: S
-/// interleaved accumulator sets (2 for 3-4 registers, else 4: independent add
-/// chains, enough to cover the madd latency; the sums are modular, so their
-/// order does not matter), the first starting at the bias; the first n (>= 1)
-/// columns are stored to y as int64.
-template <class O, bool Pairs, int NB>
-inline void block(const int32_t* xv, const int32_t* off, int64_t cnt, const int32_t* W,
-                  const int32_t* bias, int64_t* y, int64_t n, __m128i d) {
-  constexpr int S = NB >= 3 ? 2 : 4;
-  typename O::V a[S][NB];
-  for (int b = 0; b < NB; ++b) {
-    a[0][b] = O::load(bias + O::L * b);
-    for (int k = 1; k < S; ++k) a[k][b] = O::zero();
-  }
+/// NB registers of columns of R output rows over their compacted lanes
+/// (xv[r], off[r]; cnt, a multiple of 4, entries each, padded with zero
+/// lanes): R·S·NB independent accumulators (add chains enough to cover the
+/// madd latency; the sums are modular, so their order does not matter), the
+/// first set of each row starting at the bias; the first n (>= 1) columns of
+/// each row are stored to y[r] as int64.
+template <class O, bool Pairs, int NB, int R>
+inline void block(int32_t* const* xv, int32_t* const* off, int64_t cnt, const int32_t* W, const int32_t* bias,
+                  int64_t* const* y, int64_t n, __m128i d) {
+  constexpr int S = R == 1 ? (NB >= 3 ? 2 : 4) : std::max(1, (R == 2 ? 4 : 2) / NB);
+  typename O::V a[R][S][NB];
+  for (int r = 0; r < R; ++r)
+    for (int b = 0; b < NB; ++b) {
+      a[r][0][b] = O::load(bias + O::L * b);
+      for (int k = 1; k < S; ++k) a[r][k][b] = O::zero();
+    }
   auto term = [&](typename O::V acc, const int32_t* w, typename O::V x) {
     if constexpr (Pairs) return O::madd(acc, O::load(w), x);
     else return O::mulsh(acc, O::load(w), x, d);
   };
-  int64_t t = 0;
-  for (; t + S <= cnt; t += S)
-    for (int k = 0; k < S; ++k) {
-      const int32_t* w = W + off[t + k];
-      typename O::V x = O::bcast(xv[t + k]);
-      for (int b = 0; b < NB; ++b) a[k][b] = term(a[k][b], w + O::L * b, x);
+  for (int64_t t = 0; t < cnt; t += S)
+    for (int k = 0; k < S; ++k)
+      for (int r = 0; r < R; ++r) {
+        const int32_t* w = W + off[r][t + k];
+        typename O::V x = O::bcast(xv[r][t + k]);
+        for (int b = 0; b < NB; ++b) a[r][k][b] = term(a[r][k][b], w + O::L * b, x);
+      }
+  for (int r = 0; r < R; ++r)
+    for (int b = 0; b < NB; ++b) {
+      for (int k = 1; k < S; ++k) a[r][0][b] = O::add(a[r][0][b], a[r][k][b]);
+      O::store_out(y[r] + O::L * b, a[r][0][b], n - O::L * b);
     }
-  for (; t < cnt; ++t) {
-    const int32_t* w = W + off[t];
-    typename O::V x = O::bcast(xv[t]);
-    for (int b = 0; b < NB; ++b) a[0][b] = term(a[0][b], w + O::L * b, x);
-  }
-  for (int b = 0; b < NB; ++b) {
-    for (int k = 1; k < S; ++k) a[0][b] = O::add(a[0][b], a[k][b]);
-    O::store_out(y + O::L * b, a[0][b], n - O::L * b);
-  }
 }
 
-/// Every row: packing, compaction, then blocks of 4, 3, 2 or 1 registers of columns.
-template <class O, bool Pairs>
-inline void rows_simd(const DenseIntLayer& L, const int64_t* X, int64_t rows, int64_t* out, int32_t* xl,
-                      int32_t* xv, int32_t* off) {
-  const __m128i d = _mm_cvtsi32_si128(L.shift);
+/// All columns of R rows: blocks of 4, 3, 2 or 1 registers.
+template <class O, bool Pairs, int R>
+inline void columns(const DenseIntLayer& L, int32_t* const* xv, int32_t* const* off, int64_t cnt, int64_t* const* y,
+                    __m128i d) {
   const int32_t* W = L.w.data();
   const int32_t* bias = L.bias.data();
   const int64_t ldw = L.ldw, n_out = L.n_out;
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t cnt = O::template pack_compact<Pairs>(L, X + r * L.n_in, xl, xv, off);
-    int64_t* y = out + r * n_out;
-    int64_t j = 0;
-    for (; j + 4 * O::L <= ldw; j += 4 * O::L)
-      block<O, Pairs, 4>(xv, off, cnt, W + j, bias + j, y + j, n_out - j, d);
-    switch ((ldw - j) / O::L) {
-      case 3: block<O, Pairs, 3>(xv, off, cnt, W + j, bias + j, y + j, n_out - j, d); break;
-      case 2: block<O, Pairs, 2>(xv, off, cnt, W + j, bias + j, y + j, n_out - j, d); break;
-      case 1: block<O, Pairs, 1>(xv, off, cnt, W + j, bias + j, y + j, n_out - j, d); break;
-      default: break;
+  int64_t j = 0;
+  int64_t* yj[R];
+  auto at = [&](int64_t col) {
+    for (int r = 0; r < R; ++r) yj[r] = y[r] + col;
+    return yj;
+  };
+  for (; j + 4 * O::L <= ldw; j += 4 * O::L) block<O, Pairs, 4, R>(xv, off, cnt, W + j, bias + j, at(j), n_out - j, d);
+  switch ((ldw - j) / O::L) {
+    case 3: block<O, Pairs, 3, R>(xv, off, cnt, W + j, bias + j, at(j), n_out - j, d); break;
+    case 2: block<O, Pairs, 2, R>(xv, off, cnt, W + j, bias + j, at(j), n_out - j, d); break;
+    case 1: block<O, Pairs, 1, R>(xv, off, cnt, W + j, bias + j, at(j), n_out - j, d); break;
+    default: break;
+  }
+}
+
+/// Zero lanes (value 0, offset 0: adding 0·w) from cnt up to `to`.
+inline void pad_lanes(int32_t* xv, int32_t* off, int64_t cnt, int64_t to) {
+  for (int64_t t = cnt; t < to; ++t) xv[t] = off[t] = 0;
+}
+
+/// O::kRows rows at a time (more independent add chains), then the last
+/// rows one by one: packing, compaction, zero lanes up to a common multiple
+/// of 4, the columns. xv and off hold kRows rows of lanes_pad + 16 entries.
+template <class O, bool Pairs>
+inline void rows_simd(const DenseIntLayer& L, const int64_t* X, int64_t rows, int64_t* out, int32_t* xl,
+                      int32_t* xv, int32_t* off) {
+  constexpr int RB = O::kRows;
+  const __m128i d = _mm_cvtsi32_si128(L.shift);
+  const int64_t stride = L.lanes_pad + 16;
+  int32_t* xvs[RB];
+  int32_t* offs[RB];
+  int64_t* y[RB];
+  int64_t c[RB];
+  for (int k = 0; k < RB; ++k) {
+    xvs[k] = xv + k * stride;
+    offs[k] = off + k * stride;
+  }
+  int64_t r = 0;
+  for (; r + RB <= rows; r += RB) {
+    int64_t cnt = 0;
+    for (int k = 0; k < RB; ++k) {
+      c[k] = O::template pack_compact<Pairs>(L, X + (r + k) * L.n_in, xl, xvs[k], offs[k]);
+      cnt = std::max(cnt, c[k]);
+      y[k] = out + (r + k) * L.n_out;
     }
+    cnt = (cnt + 3) / 4 * 4;
+    for (int k = 0; k < RB; ++k) pad_lanes(xvs[k], offs[k], c[k], cnt);
+    columns<O, Pairs, RB>(L, xvs, offs, cnt, y, d);
+  }
+  for (; r < rows; ++r) {
+    c[0] = O::template pack_compact<Pairs>(L, X + r * L.n_in, xl, xvs[0], offs[0]);
+    int64_t cnt = (c[0] + 3) / 4 * 4;
+    pad_lanes(xvs[0], offs[0], c[0], cnt);
+    y[0] = out + r * L.n_out;
+    columns<O, Pairs, 1>(L, xvs, offs, cnt, y, d);
   }
 }
 
@@ -376,16 +419,16 @@ void dense_int_run(const DenseIntLayer& L, const int64_t* X, int64_t rows, int64
   // compaction's stores) and, for the scalar path, its accumulators; the
   // sizes come from the plan, which bounds them.
   const size_t nl = size_t(L.lanes_pad);
-  std::vector<int32_t> scratch(3 * nl + 32 + size_t(L.ldw));
+  std::vector<int32_t> scratch(9 * nl + 128 + size_t(L.ldw));
   int32_t* xl = scratch.data();
-  int32_t* xv = xl + nl;
-  int32_t* off = xv + nl + 16;
+  int32_t* xv = xl + nl;              // four rows of nl + 16
+  int32_t* off = xv + 4 * (nl + 16);  // four rows of nl + 16
   switch (L.kernel) {
     case DenseKernel::Avx2: run_avx2(L, X, rows, out, xl, xv, off); return;
     case DenseKernel::Avx512: run_avx512(L, X, rows, out, xl, xv, off); return;
     case DenseKernel::Vnni: run_vnni(L, X, rows, out, xl, xv, off); return;
     default: {
-      uint32_t* c = reinterpret_cast<uint32_t*>(off + nl + 16);
+      uint32_t* c = reinterpret_cast<uint32_t*>(off + 4 * (nl + 16));
       if (L.pairs) rows_scalar<true>(L, X, rows, out, xl, xv, off, c);
       else rows_scalar<false>(L, X, rows, out, xl, xv, off, c);
     }
