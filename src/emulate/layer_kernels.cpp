@@ -153,6 +153,13 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
               ev[idx] = std::exp(av[idx] - mx);
               sum += ev[idx];
             }
+            if (inner == 1) {  // contiguous: the quotients, then one batch cast (value by value off its fast path)
+              double* e = ev + o_ * len;
+              for (int64_t k = 0; k < len; ++k) e[k] = e[k] / sum;
+              if (s.result_dc.apply_fast(e, yr + o_ * len, len)) continue;
+              for (int64_t k = 0; k < len; ++k) yr[o_ * len + k] = s.result_dc(e[k]);
+              continue;
+            }
             for (int64_t k = 0; k < len; ++k) {
               int64_t idx = (o_ * len + k) * inner + i;
               yr[idx] = s.result_dc(ev[idx] / sum);
