@@ -102,8 +102,13 @@ namespace {
 /// collects the values off the fast path. no-trapping-math: the compares
 /// may run on every lane (no FP exception is observed; the values are the
 /// same), which lets GCC vectorize the loop.
+#if defined(__clang__)
+#define NG_NO_TRAPPING_MATH  // clang's default
+#else
+#define NG_NO_TRAPPING_MATH __attribute__((optimize("no-trapping-math")))
+#endif
 template <Rounding R>
-[[gnu::always_inline, gnu::optimize("no-trapping-math")]] inline bool double_cast_loop(double scale, int64_t lo, int64_t hi, const double* src,
+[[gnu::always_inline]] NG_NO_TRAPPING_MATH inline bool double_cast_loop(double scale, int64_t lo, int64_t hi, const double* src,
                                                     int64_t* dst, int64_t n) {
   int64_t bad = 0;
   for (int64_t k = 0; k < n; ++k) {
@@ -127,7 +132,7 @@ template <Rounding R>
   return !bad;
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), optimize("no-trapping-math")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) NG_NO_TRAPPING_MATH
 bool double_cast_fast(Rounding rnd, double scale, int64_t lo, int64_t hi, const double* src, int64_t* dst,
                       int64_t n) {
   switch (rnd) {

@@ -10,12 +10,11 @@
 #include "nanogate/error.hpp"
 #include "nanogate/fixed.hpp"
 
-// The vector helpers below are always inlined (flatten) into their ISA's entry
-// point: no vector crosses a function boundary, so GCC's note on the ABI is moot.
-#pragma GCC diagnostic ignored "-Wpsabi"
+#if !defined(__clang__)
 // GCC 12's _mm512_sra_epi32 passes _mm512_undefined_epi32() (a self-initialized
 // variable) as the unused merge source: a false -Wmaybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace nanogate {
 
@@ -258,7 +257,6 @@ struct Avx512Ops : GenericOps {
   [[gnu::target(NG_AVX512)]] static inline int64_t pack_compact(const DenseIntLayer& L, const int64_t* x, int32_t*,
                                                                 int32_t* xv, int32_t* off) {
     constexpr int64_t per = Pairs ? 32 : 16;  // inputs per 16 lanes
-    auto part = [&](int64_t i) { return load8(x, i, L.n_in); };
     const V ldw16 = _mm512_set1_epi32(int(16 * L.ldw));
     V o = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                              _mm512_set1_epi32(int(L.ldw)));
@@ -267,12 +265,12 @@ struct Avx512Ops : GenericOps {
       const int64_t i = k / 16 * per;
       V v;
       if constexpr (Pairs) {
-        __m256i lo = _mm256_set_m128i(_mm512_cvtepi64_epi16(part(i + 8)), _mm512_cvtepi64_epi16(part(i)));
-        __m256i hi = _mm256_set_m128i(_mm512_cvtepi64_epi16(part(i + 24)), _mm512_cvtepi64_epi16(part(i + 16)));
+        __m256i lo = _mm256_set_m128i(_mm512_cvtepi64_epi16(load8(x, i + 8, L.n_in)), _mm512_cvtepi64_epi16(load8(x, i, L.n_in)));
+        __m256i hi = _mm256_set_m128i(_mm512_cvtepi64_epi16(load8(x, i + 24, L.n_in)), _mm512_cvtepi64_epi16(load8(x, i + 16, L.n_in)));
         v = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
       } else {
-        v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(part(i))),
-                               _mm512_cvtepi64_epi32(part(i + 8)), 1);
+        v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(load8(x, i, L.n_in))),
+                               _mm512_cvtepi64_epi32(load8(x, i + 8, L.n_in)), 1);
       }
       v = _mm512_and_si512(v, _mm512_loadu_si512(L.keep.data() + k));
       __mmask16 m = _mm512_test_epi32_mask(v, v);
@@ -289,128 +287,51 @@ struct VnniOps : Avx512Ops {
   [[gnu::target(NG_VNNI)]] static inline V madd(V a, V w, V x) { return _mm512_dpwssd_epi32(a, w, x); }
 };
 
-/// NB registers of columns of R output rows over their compacted lanes
-/// (xv[r], off[r]; cnt, a multiple of 4, entries each, padded with zero
-/// lanes): R·S·NB independent accumulators (add chains enough to cover the
-/// madd latency; the sums are modular, so their order does not matter), the
-/// first set of each row starting at the bias; the first n (>= 1) columns of
-/// each row are stored to y[r] as int64.
-template <class O, bool Pairs, int NB, int R>
-inline void block(int32_t* const* xv, int32_t* const* off, int64_t cnt, const int32_t* W, const int32_t* bias,
-                  int64_t* const* y, int64_t n, __m128i d) {
-  constexpr int S = R == 1 ? (NB >= 3 ? 2 : 4) : std::max(1, (R == 2 ? 4 : 2) / NB);
-  typename O::V a[R][S][NB];
-  for (int r = 0; r < R; ++r)
-    for (int b = 0; b < NB; ++b) {
-      a[r][0][b] = O::load(bias + O::L * b);
-      for (int k = 1; k < S; ++k) a[r][k][b] = O::zero();
-    }
-  auto term = [&](typename O::V acc, const int32_t* w, typename O::V x) {
-    if constexpr (Pairs) return O::madd(acc, O::load(w), x);
-    else return O::mulsh(acc, O::load(w), x, d);
-  };
-  for (int64_t t = 0; t < cnt; t += S)
-    for (int k = 0; k < S; ++k)
-      for (int r = 0; r < R; ++r) {
-        const int32_t* w = W + off[r][t + k];
-        typename O::V x = O::bcast(xv[r][t + k]);
-        for (int b = 0; b < NB; ++b) a[r][k][b] = term(a[r][k][b], w + O::L * b, x);
-      }
-  for (int r = 0; r < R; ++r)
-    for (int b = 0; b < NB; ++b) {
-      for (int k = 1; k < S; ++k) a[r][0][b] = O::add(a[r][0][b], a[r][k][b]);
-      O::store_out(y[r] + O::L * b, a[r][0][b], n - O::L * b);
-    }
-}
-
-/// All columns of R rows: blocks of 4, 3, 2 or 1 registers.
-template <class O, bool Pairs, int R>
-inline void columns(const DenseIntLayer& L, int32_t* const* xv, int32_t* const* off, int64_t cnt, int64_t* const* y,
-                    __m128i d) {
-  const int32_t* W = L.w.data();
-  const int32_t* bias = L.bias.data();
-  const int64_t ldw = L.ldw, n_out = L.n_out;
-  int64_t j = 0;
-  int64_t* yj[R];
-  auto at = [&](int64_t col) {
-    for (int r = 0; r < R; ++r) yj[r] = y[r] + col;
-    return yj;
-  };
-  for (; j + 4 * O::L <= ldw; j += 4 * O::L) block<O, Pairs, 4, R>(xv, off, cnt, W + j, bias + j, at(j), n_out - j, d);
-  switch ((ldw - j) / O::L) {
-    case 3: block<O, Pairs, 3, R>(xv, off, cnt, W + j, bias + j, at(j), n_out - j, d); break;
-    case 2: block<O, Pairs, 2, R>(xv, off, cnt, W + j, bias + j, at(j), n_out - j, d); break;
-    case 1: block<O, Pairs, 1, R>(xv, off, cnt, W + j, bias + j, at(j), n_out - j, d); break;
-    default: break;
-  }
-}
-
 /// Zero lanes (value 0, offset 0: adding 0·w) from cnt up to `to`.
 inline void pad_lanes(int32_t* xv, int32_t* off, int64_t cnt, int64_t to) {
   for (int64_t t = cnt; t < to; ++t) xv[t] = off[t] = 0;
 }
 
-/// O::kRows rows at a time (more independent add chains), then the last
-/// rows one by one: packing, compaction, zero lanes up to a common multiple
-/// of 4, the columns. xv and off hold kRows rows of lanes_pad + 16 entries.
-template <class O, bool Pairs>
-inline void rows_simd(const DenseIntLayer& L, const int64_t* X, int64_t rows, int64_t* out, int32_t* xl,
-                      int32_t* xv, int32_t* off) {
-  constexpr int RB = O::kRows;
-  const __m128i d = _mm_cvtsi32_si128(L.shift);
-  const int64_t stride = L.lanes_pad + 16;
-  int32_t* xvs[RB];
-  int32_t* offs[RB];
-  int64_t* y[RB];
-  int64_t c[RB];
-  for (int k = 0; k < RB; ++k) {
-    xvs[k] = xv + k * stride;
-    offs[k] = off + k * stride;
-  }
-  int64_t r = 0;
-  for (; r + RB <= rows; r += RB) {
-    int64_t cnt = 0;
-    for (int k = 0; k < RB; ++k) {
-      c[k] = O::template pack_compact<Pairs>(L, X + (r + k) * L.n_in, xl, xvs[k], offs[k]);
-      cnt = std::max(cnt, c[k]);
-      y[k] = out + (r + k) * L.n_out;
-    }
-    cnt = (cnt + 3) / 4 * 4;
-    for (int k = 0; k < RB; ++k) pad_lanes(xvs[k], offs[k], c[k], cnt);
-    columns<O, Pairs, RB>(L, xvs, offs, cnt, y, d);
-  }
-  for (; r < rows; ++r) {
-    c[0] = O::template pack_compact<Pairs>(L, X + r * L.n_in, xl, xvs[0], offs[0]);
-    int64_t cnt = (c[0] + 3) / 4 * 4;
-    pad_lanes(xvs[0], offs[0], c[0], cnt);
-    y[0] = out + r * L.n_out;
-    columns<O, Pairs, 1>(L, xvs, offs, cnt, y, d);
-  }
-}
+// The ISA-generic loops (dense_int_simd.inc) are compiled once per ISA, each
+// copy inside a region whose functions all carry that ISA's target attribute
+// (GCC: #pragma GCC target; clang: #pragma clang attribute), so that no vector
+// crosses a function compiled for another ISA. Each copy's entry point, run(),
+// inlines every helper (flatten).
+#if defined(__clang__)
+#define NG_TARGET_REGION(t) _Pragma(t)
+#define NG_TARGET_AVX2 "clang attribute push (__attribute__((target(\"avx2\"))), apply_to = function)"
+#define NG_TARGET_AVX512 "clang attribute push (__attribute__((target(\"avx512f,avx512bw\"))), apply_to = function)"
+#define NG_TARGET_VNNI \
+  "clang attribute push (__attribute__((target(\"avx512f,avx512bw,avx512vnni\"))), apply_to = function)"
+#define NG_TARGET_END _Pragma("clang attribute pop")
+#else
+#define NG_TARGET_REGION(t) _Pragma("GCC push_options") _Pragma(t)
+#define NG_TARGET_AVX2 "GCC target(\"avx2\")"
+#define NG_TARGET_AVX512 "GCC target(\"avx512f,avx512bw\")"
+#define NG_TARGET_VNNI "GCC target(\"avx512f,avx512bw,avx512vnni\")"
+#define NG_TARGET_END _Pragma("GCC pop_options")
+#endif
 
-using RowsFn = void (*)(const DenseIntLayer&, const int64_t*, int64_t, int64_t*, int32_t*, int32_t*, int32_t*);
+namespace isa_avx2 {
+using O = Avx2Ops;
+NG_TARGET_REGION(NG_TARGET_AVX2)
+#include "emulate/dense_int_simd.inc"
+NG_TARGET_END
+}  // namespace isa_avx2
 
-/// Both layouts on ISA O (inlined into the entry points below).
-template <class O>
-inline void rows_isa(const DenseIntLayer& L, const int64_t* X, int64_t rows, int64_t* out, int32_t* xl,
-                     int32_t* xv, int32_t* off) {
-  if (L.pairs) rows_simd<O, true>(L, X, rows, out, xl, xv, off);
-  else rows_simd<O, false>(L, X, rows, out, xl, xv, off);
-}
+namespace isa_avx512 {
+using O = Avx512Ops;
+NG_TARGET_REGION(NG_TARGET_AVX512)
+#include "emulate/dense_int_simd.inc"
+NG_TARGET_END
+}  // namespace isa_avx512
 
-// One entry point per ISA, compiled for it, with every helper inlined (flatten).
-[[gnu::target(NG_AVX2), gnu::flatten]] void run_avx2(const DenseIntLayer& L, const int64_t* X, int64_t rows,
-                                                      int64_t* out, int32_t* xl, int32_t* xv, int32_t* off) {
-  rows_isa<Avx2Ops>(L, X, rows, out, xl, xv, off);
-}
-[[gnu::target(NG_AVX512), gnu::flatten]] void run_avx512(const DenseIntLayer& L, const int64_t* X, int64_t rows,
-                                                          int64_t* out, int32_t* xl, int32_t* xv, int32_t* off) {
-  rows_isa<Avx512Ops>(L, X, rows, out, xl, xv, off);
-}
-[[gnu::target(NG_VNNI), gnu::flatten]] void run_vnni(const DenseIntLayer& L, const int64_t* X, int64_t rows,
-                                                      int64_t* out, int32_t* xl, int32_t* xv, int32_t* off) {
-  rows_isa<VnniOps>(L, X, rows, out, xl, xv, off);
-}
+namespace isa_vnni {
+using O = VnniOps;
+NG_TARGET_REGION(NG_TARGET_VNNI)
+#include "emulate/dense_int_simd.inc"
+NG_TARGET_END
+}  // namespace isa_vnni
 
 }  // namespace
 
@@ -424,9 +345,9 @@ void dense_int_run(const DenseIntLayer& L, const int64_t* X, int64_t rows, int64
   int32_t* xv = xl + nl;              // four rows of nl + 16
   int32_t* off = xv + 4 * (nl + 16);  // four rows of nl + 16
   switch (L.kernel) {
-    case DenseKernel::Avx2: run_avx2(L, X, rows, out, xl, xv, off); return;
-    case DenseKernel::Avx512: run_avx512(L, X, rows, out, xl, xv, off); return;
-    case DenseKernel::Vnni: run_vnni(L, X, rows, out, xl, xv, off); return;
+    case DenseKernel::Avx2: isa_avx2::run(L, X, rows, out, xl, xv, off); return;
+    case DenseKernel::Avx512: isa_avx512::run(L, X, rows, out, xl, xv, off); return;
+    case DenseKernel::Vnni: isa_vnni::run(L, X, rows, out, xl, xv, off); return;
     default: {
       uint32_t* c = reinterpret_cast<uint32_t*>(off + 4 * (nl + 16));
       if (L.pairs) rows_scalar<true>(L, X, rows, out, xl, xv, off, c);
