@@ -75,8 +75,11 @@ bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::v
     w16 = w16 && v >= -32768 && v <= 32767;
     w32 = w32 && v >= INT32_MIN && v <= INT32_MAX;
   }
-  const bool pairs = shift == 0 && w16 && x_lo >= -32768 && x_hi <= 32767;
-  if (!pairs && (!w32 || x_lo < INT32_MIN || x_hi > INT32_MAX)) return false;
+  bool w8 = true;
+  for (int64_t v : w) w8 = w8 && v >= -128 && v <= 127;
+  const bool quads = kernel == DenseKernel::Vnni && shift == 0 && w8 && x_lo >= 0 && x_hi <= 255;
+  const bool pairs = !quads && shift == 0 && w16 && x_lo >= -32768 && x_hi <= 32767;
+  if (!pairs && !quads && (!w32 || x_lo < INT32_MIN || x_hi > INT32_MAX)) return false;
   // The bound, per column, in 128 bits: every term is below 2^64 · 2^63.
   i128 top = 0;
   for (int64_t j = 0; j < n_out; ++j) {
@@ -94,13 +97,15 @@ bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::v
     }
     top = std::max(top, s);
   }
-  const int64_t n_lanes = pairs ? (n_in + 1) / 2 : n_in, lanes_pad = (n_lanes + 15) / 16 * 16;
+  const int64_t per = quads ? 4 : pairs ? 2 : 1;  // inputs per lane
+  const int64_t n_lanes = (n_in + per - 1) / per, lanes_pad = (n_lanes + 15) / 16 * 16;
   const int64_t reg = kernel == DenseKernel::Avx512 || kernel == DenseKernel::Vnni ? 16 : 8;
   const int64_t ldw = (n_out + reg - 1) / reg * reg;
   if (i128(lanes_pad) * ldw > (i128(1) << 26)) return false;  // 256 MB of packed weights: not worth it
   out = DenseIntLayer{};
   out.kernel = kernel;
   out.pairs = pairs;
+  out.quads = quads;
   out.shift = shift;
   out.n_in = n_in;
   out.n_out = n_out;
@@ -114,8 +119,9 @@ bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::v
   for (int64_t k = 0; k < n_lanes; ++k) {
     bool any = false;
     for (int64_t j = 0; j < n_out; ++j) {
-      uint32_t v = pairs ? uint32_t(uint16_t(w_at(2 * k, j))) | uint32_t(uint16_t(w_at(2 * k + 1, j))) << 16
-                         : uint32_t(w_at(k, j));
+      uint32_t v = 0;  // input per·k + q in bits [32q/per, 32(q+1)/per) (two's complement)
+      for (int64_t q = 0; q < per; ++q)
+        v |= (uint32_t(w_at(per * k + q, j)) & (per == 1 ? ~0u : (1u << (32 / per)) - 1)) << (32 / per * q);
       out.w[size_t(k * ldw + j)] = int32_t(v);
       any = any || v != 0;
     }
@@ -133,8 +139,10 @@ namespace {
 struct GenericOps {
   /// xl[k] = lane k of row x (k < lanes_pad): a pair of int16 codes (low:
   /// input 2k) or one int32 code; 0 past the inputs.
-  template <bool Pairs>
+  template <int Per>
   static inline void pack_row(const DenseIntLayer& L, const int64_t* x, int32_t* xl) {
+    static_assert(Per == 1 || Per == 2, "quads: AVX-512 VNNI only");
+    constexpr bool Pairs = Per == 2;
     int64_t k = 0;
     for (; k < L.n_in / (Pairs ? 2 : 1); ++k)
       xl[k] = Pairs ? int32_t(uint32_t(uint16_t(x[2 * k])) | uint32_t(uint16_t(x[2 * k + 1])) << 16) : int32_t(x[k]);
@@ -155,10 +163,10 @@ struct GenericOps {
     return cnt;
   }
   /// pack_row then compact (xl: lanes_pad scratch); returns the count.
-  template <bool Pairs>
+  template <int Per>
   static inline int64_t pack_compact(const DenseIntLayer& L, const int64_t* x, int32_t* xl, int32_t* xv,
                                      int32_t* off) {
-    pack_row<Pairs>(L, x, xl);
+    pack_row<Per>(L, x, xl);
     return compact(L, xl, xv, off);
   }
 };
@@ -168,7 +176,7 @@ template <bool Pairs>
 void rows_scalar(const DenseIntLayer& L, const int64_t* X, int64_t rows, int64_t* out, int32_t* xl, int32_t* xv,
                  int32_t* off, uint32_t* c) {
   for (int64_t r = 0; r < rows; ++r) {
-    int64_t cnt = GenericOps::pack_compact<Pairs>(L, X + r * L.n_in, xl, xv, off);
+    int64_t cnt = GenericOps::pack_compact<Pairs ? 2 : 1>(L, X + r * L.n_in, xl, xv, off);
     for (int64_t j = 0; j < L.ldw; ++j) c[j] = uint32_t(L.bias[size_t(j)]);
     for (int64_t t = 0; t < cnt; ++t) {
       const int32_t* w = L.w.data() + off[t];
@@ -195,6 +203,7 @@ struct Avx2Ops : GenericOps {
   using V = __m256i;
   static constexpr int L = 8;
   static constexpr int kRows = 2;  // rows per batch (16 registers)
+  static constexpr bool kQuads = false;
   [[gnu::target(NG_AVX2)]] static inline V load(const int32_t* p) { return _mm256_loadu_si256((const V*)p); }
   [[gnu::target(NG_AVX2)]] static inline V zero() { return _mm256_setzero_si256(); }
   [[gnu::target(NG_AVX2)]] static inline V bcast(int32_t x) { return _mm256_set1_epi32(x); }
@@ -224,6 +233,7 @@ struct Avx512Ops : GenericOps {
   using V = __m512i;
   static constexpr int L = 16;
   static constexpr int kRows = 2;  // rows per batch (4 was no faster on the jet tagger)
+  static constexpr bool kQuads = false;
   [[gnu::target(NG_AVX512)]] static inline V load(const int32_t* p) { return _mm512_loadu_si512(p); }
   [[gnu::target(NG_AVX512)]] static inline V zero() { return _mm512_setzero_si512(); }
   [[gnu::target(NG_AVX512)]] static inline V bcast(int32_t x) { return _mm512_set1_epi32(x); }
@@ -249,14 +259,20 @@ struct Avx512Ops : GenericOps {
     __mmask8 m = rem >= 8 ? __mmask8(0xff) : rem <= 0 ? __mmask8(0) : __mmask8((1u << rem) - 1);
     return _mm512_maskz_loadu_epi64(m, x + i);
   }
+  /// x[i..i+32) as 32 int16 (truncation, vpmovqw), zeros past n.
+  [[gnu::target(NG_AVX512)]] static inline V words32(const int64_t* x, int64_t i, int64_t n) {
+    __m256i lo = _mm256_set_m128i(_mm512_cvtepi64_epi16(load8(x, i + 8, n)), _mm512_cvtepi64_epi16(load8(x, i, n)));
+    __m256i hi = _mm256_set_m128i(_mm512_cvtepi64_epi16(load8(x, i + 24, n)), _mm512_cvtepi64_epi16(load8(x, i + 16, n)));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+  }
   /// GenericOps::pack_compact in registers, 16 lanes at a time: masked loads
   /// of the codes (zeros past the row), vpmovqw / vpmovqd (truncation, as the
   /// casts there), vpcompressd (register form: the memory form is microcoded
   /// on AMD Zen 4). xv and off have room for 16 more lanes.
-  template <bool Pairs>
+  template <int Per>
   [[gnu::target(NG_AVX512)]] static inline int64_t pack_compact(const DenseIntLayer& L, const int64_t* x, int32_t*,
                                                                 int32_t* xv, int32_t* off) {
-    constexpr int64_t per = Pairs ? 32 : 16;  // inputs per 16 lanes
+    constexpr int64_t per = 16 * Per;  // inputs per 16 lanes
     const V ldw16 = _mm512_set1_epi32(int(16 * L.ldw));
     V o = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                              _mm512_set1_epi32(int(L.ldw)));
@@ -264,10 +280,11 @@ struct Avx512Ops : GenericOps {
     for (int64_t k = 0; k < L.lanes_pad; k += 16, o = _mm512_add_epi32(o, ldw16)) {
       const int64_t i = k / 16 * per;
       V v;
-      if constexpr (Pairs) {
-        __m256i lo = _mm256_set_m128i(_mm512_cvtepi64_epi16(load8(x, i + 8, L.n_in)), _mm512_cvtepi64_epi16(load8(x, i, L.n_in)));
-        __m256i hi = _mm256_set_m128i(_mm512_cvtepi64_epi16(load8(x, i + 24, L.n_in)), _mm512_cvtepi64_epi16(load8(x, i + 16, L.n_in)));
-        v = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+      if constexpr (Per == 4) {  // 64 codes to bytes (vpmovwb: truncation)
+        v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(words32(x, i, L.n_in))),
+                               _mm512_cvtepi16_epi8(words32(x, i + 32, L.n_in)), 1);
+      } else if constexpr (Per == 2) {
+        v = words32(x, i, L.n_in);
       } else {
         v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(load8(x, i, L.n_in))),
                                _mm512_cvtepi64_epi32(load8(x, i + 8, L.n_in)), 1);
@@ -284,7 +301,10 @@ struct Avx512Ops : GenericOps {
 
 /// AVX-512 VNNI: the pair madd and the add in one instruction (vpdpwssd).
 struct VnniOps : Avx512Ops {
+  static constexpr bool kQuads = true;
   [[gnu::target(NG_VNNI)]] static inline V madd(V a, V w, V x) { return _mm512_dpwssd_epi32(a, w, x); }
+  /// a + the four u8 (x) × s8 (w) byte products of each int32 lane, modulo 2^32 (vpdpbusd).
+  [[gnu::target(NG_VNNI)]] static inline V madd4(V a, V w, V x) { return _mm512_dpbusd_epi32(a, x, w); }
 };
 
 /// Zero lanes (value 0, offset 0: adding 0·w) from cnt up to `to`.

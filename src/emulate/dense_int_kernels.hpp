@@ -20,7 +20,9 @@
 //   avx2    _mm256_madd_epi16 (pairs of int16 inputs × int16 weights, 8 columns
 //           per register); floor mode: _mm256_mullo_epi32 + arithmetic shift
 //   avx512  _mm512_madd_epi16 (AVX-512BW, 16 columns per register)
-//   vnni    _mm512_dpwssd_epi32 (AVX-512 VNNI: the madd and the add in one)
+//   vnni    _mm512_dpwssd_epi32 (AVX-512 VNNI: the madd and the add in one);
+//           _mm512_dpbusd_epi32 on quads of bytes when the codes are in
+//           [0, 255] and the weights in [-128, 127] (e.g. after a ReLU)
 //   f64     no integer kernel: the exact-integers-in-doubles kernels
 //           (dense_kernels.hpp) or the 64/128-bit loops, as before
 // The environment variable NANOGATE_DENSE_KERNEL=scalar|f64|avx2|avx512|vnni
@@ -56,6 +58,7 @@ DenseKernel best_int_kernel();
 struct DenseIntLayer {
   DenseKernel kernel = DenseKernel::Scalar;  ///< Scalar, Avx2, Avx512 or Vnni
   bool pairs = false;   ///< madd layout: lane k holds inputs 2k (low int16) and 2k+1 (high int16)
+  bool quads = false;   ///< vnni byte layout: lane k holds inputs 4k..4k+3 (u8 codes, s8 weights; vpdpbusd)
   int shift = 0;        ///< floor mode: d > 0, each product is floor(x·w / 2^d); 0: exact sums
   int64_t n_in = 0, n_out = 0;
   int64_t ldw = 0;      ///< padded columns: a multiple of the path's register (8 or 16 int32); padding is 0
@@ -74,8 +77,9 @@ struct DenseIntLayer {
 /// w: n_in × n_out row-major weight codes; bias: n_out codes at the sum's
 /// binary point (added exactly); shift: 0 for exact sums, d in [1, 62] for
 /// floored products; kernel: Scalar, Avx2, Avx512 or Vnni (not checked
-/// against the CPU here). Only the madd layout (pairs) is used for exact sums
-/// when x and w fit int16; floor mode and wider codes use one input per lane.
+/// against the CPU here). Exact sums use byte quads (Vnni only) when x is in
+/// [0, 255] and w in [-128, 127], else int16 pairs when both fit int16; floor
+/// mode and wider codes use one input per lane.
 bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::vector<int64_t>& w, int64_t n_in,
                     int64_t n_out, const std::vector<int64_t>& bias, int shift, DenseIntLayer& out);
 

@@ -60,7 +60,7 @@ std::vector<int64_t> reference(const std::vector<int64_t>& X, int64_t rows, cons
 
 /// Random weights scaled per column so that the bound of dense_int_kernels.hpp
 /// is exactly 2^31 - 1 (the bias takes the rest, random sign); `zero` of the
-/// weights are 0, and inputs 2 and 3 have only zero weights (skipped lanes).
+/// weights are 0, and inputs 4 to 7 have only zero weights (skipped lanes).
 /// Every third column (column 0 among them) has weights >= 0 and a bias of the
 /// sign of the inputs' extreme code: there the bound is reached exactly.
 struct EdgeLayer {
@@ -78,7 +78,7 @@ EdgeLayer edge_layer(int64_t n_in, int64_t n_out, int64_t x_lo, int64_t x_hi, in
   for (int64_t j = 0; j < n_out; ++j) {
     for (int64_t i = 0; i < n_in; ++i)
     {
-      int64_t wv = (u(rng) < zero || i == 2 || i == 3) ? 0 : int64_t(rng() % uint64_t(2 * w_max + 1)) - w_max;
+      int64_t wv = (u(rng) < zero || (i >= 4 && i < 8)) ? 0 : int64_t(rng() % uint64_t(2 * w_max + 1)) - w_max;
       wv = std::clamp(wv, -kLim / mx, kLim / mx);  // every product exact in int32
       L.w[size_t(i * n_out + j)] = j % 3 == 0 ? std::abs(wv) : wv;
     }
@@ -144,10 +144,12 @@ TEST_P(EmulatorIntPath, RandomLayersAtTheInt32Bound) {
     int shift;
     bool pairs;
   };
-  // pairs (int16 codes and weights), int32 lanes (wider codes, and floored
-  // products); odd n_in, n_out across the 1-4 register blocks of every ISA
+  // pairs (int16 codes and weights; byte quads on vnni when codes are u8 and
+  // weights s8), int32 lanes (wider codes, and floored products); n_in not a
+  // multiple of 4, n_out across the 1-4 register blocks of every ISA
   const Shape shapes[] = {
-      {37, 21, -32768, 32767, 32767, 0, true},  {16, 64, 0, 63, 31, 0, true},
+      {37, 21, -32768, 32767, 32767, 0, true},  {16, 64, 0, 63, 31, 0, true},  {45, 19, 0, 255, 127, 0, true},
+      {70, 36, 0, 255, 127, 0, true},           {67, 5, 0, 255, 300, 0, true},
       {64, 5, -32768, 32767, 32767, 0, true},   {9, 70, 0, 32767, 32767, 0, true},
       {33, 17, 0, 65535, 32767, 0, false},      {12, 48, -(1 << 20), (1 << 20) - 1, 40000, 0, false},
       {31, 33, -(1 << 20), (1 << 20) - 1, 2047, 7, false}, {8, 1, -32768, 32767, 65535, 3, false},
@@ -164,8 +166,10 @@ TEST_P(EmulatorIntPath, RandomLayersAtTheInt32Bound) {
       DenseIntLayer P, S;
       ASSERT_TRUE(plan_dense_int(GetParam(), L.x_lo, L.x_hi, L.w, L.n_in, L.n_out, L.b, L.shift, P));
       ASSERT_TRUE(plan_dense_int(DenseKernel::Scalar, L.x_lo, L.x_hi, L.w, L.n_in, L.n_out, L.b, L.shift, S));
-      EXPECT_EQ(P.pairs, sh.pairs);
-      EXPECT_LT(P.active, P.n_lanes);  // inputs 2, 3: zero weights, never loaded
+      const bool u8 = sh.x_lo >= 0 && sh.x_hi <= 255 && sh.w_max <= 127 && sh.shift == 0;
+      EXPECT_EQ(P.quads, u8 && GetParam() == DenseKernel::Vnni);
+      EXPECT_EQ(P.pairs, sh.pairs && !P.quads);
+      EXPECT_LT(P.active, P.n_lanes);  // inputs 4-7: zero weights, never loaded
       std::vector<int64_t> got(want.size()), ref(want.size());
       dense_int_run(P, X.data(), rows, got.data());
       dense_int_run(S, X.data(), rows, ref.data());
