@@ -137,12 +137,16 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
       // eval_float's Softmax, same operations in the same order, without allocations:
       // max, then sum of exp(a - max) in order, then exp(a - max) / sum.
       const int64_t* src = w.data[a.buf].data();
-      if (int64_t(w.sm.size()) < 2 * osz) w.sm.resize(size_t(2 * osz));
-      double* av = w.sm.data();
-      double* ev = av + osz;
       const int64_t len = s.sm_len, inner = s.sm_inner;
+      // inner == 1: every row's quotients kept, then cast in one batch (value
+      // by value off DoubleCast's fast path)
+      const bool batch = inner == 1;
+      const int64_t need = osz + (batch ? rows * osz : osz);
+      if (int64_t(w.sm.size()) < need) w.sm.resize(size_t(need));
+      double* av = w.sm.data();
       for (int64_t r = 0; r < rows; ++r) {
         for (int64_t i = 0; i < osz; ++i) av[i] = val(src[r * osz + i]);
+        double* ev = av + osz + (batch ? r * osz : 0);
         int64_t* yr = odata + r * osz;
         for (int64_t o_ = 0; o_ < s.sm_outer; ++o_)
           for (int64_t i = 0; i < inner; ++i) {
@@ -153,18 +157,17 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
               ev[idx] = std::exp(av[idx] - mx);
               sum += ev[idx];
             }
-            if (inner == 1) {  // contiguous: the quotients, then one batch cast (value by value off its fast path)
-              double* e = ev + o_ * len;
-              for (int64_t k = 0; k < len; ++k) e[k] = e[k] / sum;
-              if (s.result_dc.apply_fast(e, yr + o_ * len, len)) continue;
-              for (int64_t k = 0; k < len; ++k) yr[o_ * len + k] = s.result_dc(e[k]);
-              continue;
-            }
             for (int64_t k = 0; k < len; ++k) {
               int64_t idx = (o_ * len + k) * inner + i;
-              yr[idx] = s.result_dc(ev[idx] / sum);
+              if (batch) ev[idx] = ev[idx] / sum;
+              else yr[idx] = s.result_dc(ev[idx] / sum);
             }
           }
+      }
+      if (batch) {
+        const double* quot = av + osz;
+        if (!s.result_dc.apply_fast(quot, odata, rows * osz))
+          for (int64_t k = 0; k < rows * osz; ++k) odata[k] = s.result_dc(quot[k]);
       }
       return;
     }
