@@ -128,6 +128,8 @@ bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::v
     out.keep[size_t(k)] = any ? -1 : 0;  // zero-weight lanes are never loaded
     out.active += any;
   }
+  // Signed codes are rarely zero: every lane, weight loads shared by the rows.
+  out.compact = x_lo >= 0 || out.active < n_lanes;
   out.bias.assign(size_t(ldw), 0);
   for (int64_t j = 0; j < n_out; ++j) out.bias[size_t(j)] = int32_t(bias[size_t(j)]);
   return true;
@@ -232,7 +234,7 @@ struct Avx2Ops : GenericOps {
 struct Avx512Ops : GenericOps {
   using V = __m512i;
   static constexpr int L = 16;
-  static constexpr int kRows = 2;  // rows per batch (4 was no faster on the jet tagger)
+  static constexpr int kRows = 4;  // rows per batch (32 registers)
   static constexpr bool kQuads = false;
   [[gnu::target(NG_AVX512)]] static inline V load(const int32_t* p) { return _mm512_loadu_si512(p); }
   [[gnu::target(NG_AVX512)]] static inline V zero() { return _mm512_setzero_si512(); }
@@ -272,30 +274,38 @@ struct Avx512Ops : GenericOps {
   template <int Per>
   [[gnu::target(NG_AVX512)]] static inline int64_t pack_compact(const DenseIntLayer& L, const int64_t* x, int32_t*,
                                                                 int32_t* xv, int32_t* off) {
-    constexpr int64_t per = 16 * Per;  // inputs per 16 lanes
     const V ldw16 = _mm512_set1_epi32(int(16 * L.ldw));
     V o = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                              _mm512_set1_epi32(int(L.ldw)));
     int64_t cnt = 0;
     for (int64_t k = 0; k < L.lanes_pad; k += 16, o = _mm512_add_epi32(o, ldw16)) {
-      const int64_t i = k / 16 * per;
-      V v;
-      if constexpr (Per == 4) {  // 64 codes to bytes (vpmovwb: truncation)
-        v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(words32(x, i, L.n_in))),
-                               _mm512_cvtepi16_epi8(words32(x, i + 32, L.n_in)), 1);
-      } else if constexpr (Per == 2) {
-        v = words32(x, i, L.n_in);
-      } else {
-        v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(load8(x, i, L.n_in))),
-                               _mm512_cvtepi64_epi32(load8(x, i + 8, L.n_in)), 1);
-      }
-      v = _mm512_and_si512(v, _mm512_loadu_si512(L.keep.data() + k));
+      V v = _mm512_and_si512(lanes16<Per>(L, x, k), _mm512_loadu_si512(L.keep.data() + k));
       __mmask16 m = _mm512_test_epi32_mask(v, v);
       _mm512_storeu_si512(xv + cnt, _mm512_maskz_compress_epi32(m, v));
       _mm512_storeu_si512(off + cnt, _mm512_maskz_compress_epi32(m, o));
       cnt += __builtin_popcount(unsigned(m));
     }
     return cnt;
+  }
+  /// GenericOps::pack_row in registers (lanes16).
+  template <int Per>
+  [[gnu::target(NG_AVX512)]] static inline void pack_row(const DenseIntLayer& L, const int64_t* x, int32_t* xl) {
+    for (int64_t k = 0; k < L.lanes_pad; k += 16) _mm512_storeu_si512(xl + k, lanes16<Per>(L, x, k));
+  }
+  /// Lanes k..k+16 of row x (k a multiple of 16): masked loads of the codes
+  /// (zeros past the row), then vpmovqw / vpmovwb / vpmovqd (truncation, as
+  /// the casts of GenericOps).
+  template <int Per>
+  [[gnu::target(NG_AVX512)]] static inline V lanes16(const DenseIntLayer& L, const int64_t* x, int64_t k) {
+    const int64_t i = k * Per;
+    if constexpr (Per == 4)
+      return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(words32(x, i, L.n_in))),
+                                _mm512_cvtepi16_epi8(words32(x, i + 32, L.n_in)), 1);
+    else if constexpr (Per == 2)
+      return words32(x, i, L.n_in);
+    else
+      return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(load8(x, i, L.n_in))),
+                                _mm512_cvtepi64_epi32(load8(x, i + 8, L.n_in)), 1);
   }
 };
 
