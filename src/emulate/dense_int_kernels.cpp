@@ -128,8 +128,12 @@ bool plan_dense_int(DenseKernel kernel, int64_t x_lo, int64_t x_hi, const std::v
     out.keep[size_t(k)] = any ? -1 : 0;  // zero-weight lanes are never loaded
     out.active += any;
   }
-  // Signed codes are rarely zero: every lane, weight loads shared by the rows.
-  out.compact = x_lo >= 0 || out.active < n_lanes;
+  // Every lane, the rows of a batch sharing the weight loads, unless some
+  // lanes have no weights: then each row compacts its nonzero active lanes.
+  // (Skipping zero codes by compaction did not pay on the jet tagger even
+  // after its ReLUs: 3.0 / 3.8 / 4.2 M events/s on avx2 / avx512 / vnni,
+  // against 4.1 / 4.7 / 4.9 M with shared loads.)
+  out.compact = out.active < n_lanes;
   out.bias.assign(size_t(ldw), 0);
   for (int64_t j = 0; j < n_out; ++j) out.bias[size_t(j)] = int32_t(bias[size_t(j)]);
   return true;

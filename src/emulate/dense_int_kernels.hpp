@@ -66,9 +66,9 @@ struct DenseIntLayer {
   int64_t lanes_pad = 0;  ///< n_lanes rounded up to 16 (padding lanes are 0)
   int64_t active = 0;   ///< lanes with a nonzero weight (the others are never loaded)
   int64_t bound = 0;    ///< max over the columns of the proven bound: every |out| <= bound < 2^31
-  /// Each row runs over its nonzero active lanes only (codes >= 0, often zero
-  /// after a ReLU; or lanes without weights); else over every lane, the rows
-  /// of a batch sharing the weight loads.
+  /// Some lanes have no weights: each row runs over its nonzero active lanes
+  /// only (compacted); else over every lane, the rows of a batch (2 or 4)
+  /// sharing the weight loads.
   bool compact = true;
   std::vector<int32_t> keep;   ///< lanes_pad masks: -1 for an active lane, else 0
   std::vector<int32_t> w;      ///< lane-major packed weights: lanes_pad × ldw (int32, or two int16)
