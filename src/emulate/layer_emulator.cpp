@@ -280,6 +280,7 @@ struct Emulator::Impl {
       outputs.push_back(buffer(g, o));
       out_size += bufs[outputs.back()].size;
     }
+    fuse_relu_casts(steps, outputs);
     int64_t per_event = 0;
     for (const Buffer& b : bufs) per_event += b.size;
     if (per_event > kMaxEventCodes)
@@ -502,7 +503,7 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
           }
       }
       for (const Step& s : I.steps)
-        if (s.kind != K::InputQuant) run_step(s, I.bufs, w, n, nullptr, 0, I.model->source);
+        if (s.kind != K::InputQuant) run_step(s, I.bufs, w, n, nullptr, 0, I.model->source, trace);
     } else {
       const double* xc = x + r0 * I.in_size;
       for (size_t ii = 0; ii < I.inputs.size(); ++ii) {
@@ -540,7 +541,7 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
           }
         }
       }
-      for (const Step& s : I.steps) run_step(s, I.bufs, w, n, xc, I.in_size, I.model->source);
+      for (const Step& s : I.steps) run_step(s, I.bufs, w, n, xc, I.in_size, I.model->source, trace);
     }
     int64_t oc = 0;
     for (size_t k = 0; k < I.outputs.size(); ++k) {

@@ -11,7 +11,8 @@
 namespace nanogate::emu {
 
 void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t rows, const double* x,
-              int64_t x_stride, const std::string& source) {
+              int64_t x_stride, const std::string& source, bool trace) {
+  if (s.fused_away && !trace) return;  // the next step (a Cast) applies the Relu
   int64_t osz = bufs[s.out].size;
   int64_t* odata = w.data[s.out].data();
   const Fixed& R = s.result;
@@ -107,6 +108,7 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
       const int64_t* src = w.data[a.buf].data();
       int64_t n = rows * osz;
       if (s.kind == K::Relu) s.to_result.apply_relu(src, odata, n);
+      else if (s.kind == K::Cast && s.relu_src >= 0 && !trace) s.to_result.apply_relu(w.data[s.relu_src].data(), odata, n);
       else if (s.kind == K::Cast) s.to_result.apply(src, odata, n);
       else
         for (int64_t i = 0; i < n; ++i) odata[i] = src[i] >= 0 ? 1 : -1;

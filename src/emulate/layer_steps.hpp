@@ -113,6 +113,8 @@ struct Step {
   std::vector<double> wpad;                // Dense f64: W padded to ldw columns
   bool acc_to_result_id = false;           // Dense: accum → result is the identity
   bool contiguous = false;                 // unary op: operand is a buffer read element by element
+  bool fused_away = false;                 // Relu computed by the next step (Cast) when not tracing
+  int relu_src = -1;                       // Cast: when not tracing, cast(relu(this buffer)) (fuse_relu_casts)
   DoubleCast result_dc;                    // Softmax, Sigmoid, InputQuant: double → result
   bool sm_fast = false;                    // Softmax: groups known at compile time
   int64_t sm_outer = 0, sm_len = 0, sm_inner = 0;
@@ -133,8 +135,16 @@ void plan_dense(Step& s, DenseKernel requested);
 
 /// Runs step `s` on `rows` events of the chunk in `w` (buffers `bufs`; `x`:
 /// the float inputs of the chunk, `x_stride` values per event, for InputQuant).
+/// trace: every buffer is reported, so fused steps run unfused.
 /// Throws nanogate::Error (source, node) for a step without a kernel.
 void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t rows, const double* x,
-              int64_t x_stride, const std::string& source);
+              int64_t x_stride, const std::string& source, bool trace);
+
+/// Fuses a contiguous Relu whose cast keeps every code >= 0 into the next
+/// step when that is a contiguous Cast of the Relu's output and nothing else
+/// reads it (no other step, not in `outputs`, the graph outputs' buffers):
+/// the Cast then computes cast(relu(x)) = its CastPlan::apply_relu on the
+/// Relu's input (a cast maps 0 to 0), and the Relu is skipped, when not tracing.
+void fuse_relu_casts(std::vector<Step>& steps, const std::vector<int>& outputs);
 
 }  // namespace nanogate::emu

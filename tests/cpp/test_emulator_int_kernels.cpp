@@ -2,7 +2,8 @@
 // against the scalar reference and a plain 64-bit sum, on random layers whose
 // interval bound sits at the edge of the int32 proof, and on real models with
 // each path forced through NANOGATE_DENSE_KERNEL (every output code and every
-// traced tensor's codes equal). A path this CPU lacks is skipped, naming it.
+// traced tensor's codes equal; untraced runs, with fused Relu → Cast steps,
+// give the same outputs). A path this CPU lacks is skipped, naming it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -311,9 +312,12 @@ TEST_P(EmulatorIntModels, RealModelsSameCodesAsScalar) {
     SCOPED_TRACE(name + ", path " + dense_kernel_name(k));
     Emulator e(m);
     for (const auto& [layer, path] : e.dense_kernels()) on_path += path == dense_kernel_name(k);
-    EmulatorResult got = e.run_firmware(firmware_codes(e, kModelRows, 7).data(), kModelRows, true);
+    const std::vector<int64_t> codes = firmware_codes(e, kModelRows, 7);
+    EmulatorResult got = e.run_firmware(codes.data(), kModelRows, true);
     const EmulatorResult& ref = want.at(name);
     EXPECT_EQ(got.raw, ref.raw);
+    // without tracing, fused steps (fuse_relu_casts) give the same outputs
+    EXPECT_EQ(e.run_firmware(codes.data(), kModelRows).raw, ref.raw);
     ASSERT_EQ(got.trace_raw.size(), ref.trace_raw.size());
     for (const auto& [t, codes] : ref.trace_raw) EXPECT_EQ(got.trace_raw.at(t), codes) << "tensor " << t;
   }
