@@ -4,8 +4,9 @@
 //
 // Runs the fixed-point layer emulator over the events of INPUT R times (default
 // 5) on T threads (default 1; 0: NANOGATE_THREADS or every core) and prints the
-// best events/s as one line of JSON, for bench/run_emulator_bench.py to compare
-// with onnxruntime measured in the same run.
+// best events/s and each Dense layer's kernel path (Emulator::dense_kernels;
+// NANOGATE_DENSE_KERNEL forces one) as one line of JSON, for
+// bench/run_emulator_bench.py to compare with onnxruntime measured in the same run.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -46,8 +47,11 @@ int main(int argc, char** argv) {
       if (dt < best) best = dt;
       if (res.rows != x.rows) return 1;
     }
-    std::printf("{\"events\": %lld, \"threads\": %d, \"seconds\": %.6f, \"events_per_s\": %.1f}\n",
-                (long long)x.rows, threads, best, double(x.rows) / best);
+    std::string dense;  // the Dense kernel of each layer (NANOGATE_DENSE_KERNEL forces one)
+    for (const auto& [layer, path] : emu.dense_kernels())
+      dense += (dense.empty() ? "\"" : ", \"") + layer + "\": \"" + path + "\"";
+    std::printf("{\"events\": %lld, \"threads\": %d, \"seconds\": %.6f, \"events_per_s\": %.1f, \"dense\": {%s}}\n",
+                (long long)x.rows, threads, best, double(x.rows) / best, dense.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_emulator: error: %s\n", e.what());
     return 1;

@@ -7,9 +7,12 @@ on the fixed<16,6> grid). onnxruntime evaluates the float model
 (jet/three_layer_keras.onnx) in one batched call; nanogate's bit-exact fixed-point
 emulator (build/bench_emulator --threads 1, best of 5) runs the same float model
 under the default fixed<16,6> and the QONNX 6-bit model (jet/qkeras_jettagging.onnx),
-which onnxruntime cannot execute (QONNX Quant is a custom op). A last row runs the
-QONNX model on every core (--threads 0). Prints a table of events/s and the ratio
-nanogate / onnxruntime.
+which onnxruntime cannot execute (QONNX Quant is a custom op), once per Dense
+kernel path (NANOGATE_DENSE_KERNEL=f64|scalar|avx2|avx512|vnni, see
+src/emulate/dense_int_kernels.hpp; a path this CPU lacks is listed as such) and
+once with the default choice. A last row runs the QONNX model on every core
+(--threads 0). Prints a table of events/s and the ratio nanogate / onnxruntime,
+and the kernel each row's Dense layers ran.
 """
 import argparse
 import json
@@ -51,10 +54,26 @@ def ort_events_per_s(model, x, repeat=5):
     return len(x) / best
 
 
-def nanogate_events_per_s(model, npy, threads=1):
-    out = subprocess.run([str(BUILD / "bench_emulator"), str(model), str(npy), "--threads", str(threads)],
-                         check=True, capture_output=True, text=True).stdout
-    return json.loads(out)["events_per_s"]
+def nanogate_run(model, npy, threads=1, kernel=None):
+    """(events/s, {Dense layer: kernel path}) of build/bench_emulator; None when
+    the forced Dense kernel path needs instructions this CPU lacks."""
+    env = dict(os.environ)
+    env.pop("NANOGATE_DENSE_KERNEL", None)
+    if kernel:
+        env["NANOGATE_DENSE_KERNEL"] = kernel
+    p = subprocess.run([str(BUILD / "bench_emulator"), str(model), str(npy), "--threads", str(threads)],
+                       capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        if "lacks the instructions" in p.stderr:
+            return None
+        raise RuntimeError(p.stderr)
+    out = json.loads(p.stdout)
+    return out["events_per_s"], out.get("dense", {})
+
+
+def paths_of(dense):
+    """The distinct Dense kernel paths of one run, in layer order."""
+    return ",".join(dict.fromkeys(dense.values()))
 
 
 def main():
@@ -68,17 +87,21 @@ def main():
         npy = Path(d) / "x.npy"
         np.save(npy, x)
         ort_rate = ort_events_per_s(MODELS / "three_layer_keras.onnx", x)
-        rows = [
-            ("onnxruntime float, three_layer_keras", ort_rate),
-            ("nanogate fixed<16,6>, three_layer_keras", nanogate_events_per_s(MODELS / "three_layer_keras.onnx", npy)),
-            ("nanogate QONNX 6-bit, qkeras_jettagging", nanogate_events_per_s(MODELS / "qkeras_jettagging.onnx", npy)),
-            (f"nanogate QONNX 6-bit, all {os.cpu_count()} threads",
-             nanogate_events_per_s(MODELS / "qkeras_jettagging.onnx", npy, threads=0)),
-        ]
+        qonnx = MODELS / "qkeras_jettagging.onnx"
+        rows = [("onnxruntime float, three_layer_keras", (ort_rate, {"": "float32"}))]
+        rows.append(("nanogate fixed<16,6>, three_layer_keras", nanogate_run(MODELS / "three_layer_keras.onnx", npy)))
+        for k in ["f64", "scalar", "avx2", "avx512", "vnni"]:
+            rows.append((f"nanogate QONNX 6-bit, qkeras_jettagging, {k}", nanogate_run(qonnx, npy, kernel=k)))
+        rows.append(("nanogate QONNX 6-bit, qkeras_jettagging, auto", nanogate_run(qonnx, npy)))
+        rows.append((f"nanogate QONNX 6-bit, auto, all {os.cpu_count()} threads", nanogate_run(qonnx, npy, threads=0)))
     print(f"{args.events} events, one thread each (last row: every core)")
-    print(f"{'engine, model':45s} {'events/s':>12s} {'ratio vs onnxruntime':>22s}")
-    for name, rate in rows:
-        print(f"{name:45s} {rate:12.0f} {rate / ort_rate:22.2f}")
+    print(f"{'engine, model, Dense kernel':52s} {'events/s':>12s} {'ratio vs onnxruntime':>22s}  Dense layers ran")
+    for name, run in rows:
+        if run is None:
+            print(f"{name:52s} {'-':>12s} {'-':>22s}  (this CPU lacks the instructions)")
+            continue
+        rate, dense = run
+        print(f"{name:52s} {rate:12.0f} {rate / ort_rate:22.2f}  {paths_of(dense)}")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,62 @@ void cast_any(const CastPlan& p, const int64_t* s, int64_t* d, int64_t n) { Cast
 void cast_any_relu(const CastPlan& p, const int64_t* s, int64_t* d, int64_t n) { CastPlan::loop<0, 0, true>(p, s, d, n); }
 }  // namespace
 
+namespace {
+/// DoubleCast::in_range on n values without branches: the same floor, the
+/// same rounding decision, the same tests (a NaN fails |y| < 2^62); bad
+/// collects the values off the fast path. no-trapping-math: the compares
+/// may run on every lane (no FP exception is observed; the values are the
+/// same), which lets GCC vectorize the loop.
+#if defined(__clang__)
+#define NG_NO_TRAPPING_MATH  // clang's default
+#else
+#define NG_NO_TRAPPING_MATH __attribute__((optimize("no-trapping-math")))
+#endif
+template <Rounding R>
+[[gnu::always_inline]] NG_NO_TRAPPING_MATH inline bool double_cast_loop(double scale, int64_t lo, int64_t hi, const double* src,
+                                                    int64_t* dst, int64_t n) {
+  int64_t bad = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    double v = src[k], y = v * scale, ay = std::fabs(y);
+    bool zero = y == 0.0;
+    bool good = (ay < 0x1p62) & ((zero & (v == 0.0)) | (!zero & (ay >= 0x1p-1000)));
+    double yg = good ? y : 0.0;
+    double fl = std::floor(yg), rem = yg - fl;
+    int64_t r = int64_t(fl);
+    bool up = false;
+    if constexpr (R == Rounding::TRN_ZERO) up = y < 0;
+    else if constexpr (R == Rounding::RND) up = rem >= 0.5;
+    else if constexpr (R == Rounding::RND_ZERO) up = rem > 0.5 || (rem == 0.5 && y < 0);
+    else if constexpr (R == Rounding::RND_INF) up = rem > 0.5 || (rem == 0.5 && y >= 0);
+    else if constexpr (R == Rounding::RND_MIN_INF) up = rem > 0.5;
+    else if constexpr (R == Rounding::RND_CONV) up = rem > 0.5 || (rem == 0.5 && (r & 1));
+    r += int64_t((rem != 0.0) & up);
+    bad |= int64_t(!(good & (r >= lo) & (r <= hi)));
+    dst[k] = r;
+  }
+  return !bad;
+}
+
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) NG_NO_TRAPPING_MATH
+bool double_cast_fast(Rounding rnd, double scale, int64_t lo, int64_t hi, const double* src, int64_t* dst,
+                      int64_t n) {
+  switch (rnd) {
+    case Rounding::TRN: return double_cast_loop<Rounding::TRN>(scale, lo, hi, src, dst, n);
+    case Rounding::TRN_ZERO: return double_cast_loop<Rounding::TRN_ZERO>(scale, lo, hi, src, dst, n);
+    case Rounding::RND: return double_cast_loop<Rounding::RND>(scale, lo, hi, src, dst, n);
+    case Rounding::RND_ZERO: return double_cast_loop<Rounding::RND_ZERO>(scale, lo, hi, src, dst, n);
+    case Rounding::RND_INF: return double_cast_loop<Rounding::RND_INF>(scale, lo, hi, src, dst, n);
+    case Rounding::RND_MIN_INF: return double_cast_loop<Rounding::RND_MIN_INF>(scale, lo, hi, src, dst, n);
+    case Rounding::RND_CONV: return double_cast_loop<Rounding::RND_CONV>(scale, lo, hi, src, dst, n);
+  }
+  return false;
+}
+}  // namespace
+
+bool DoubleCast::apply_fast(const double* src, int64_t* dst, int64_t n) const {
+  return fast_ && double_cast_fast(to_.rounding, scale_, lo_, hi_, src, dst, n);
+}
+
 void CastPlan::choose_batch() {
   int kind = 0;
   if (!slow_) {

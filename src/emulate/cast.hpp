@@ -142,6 +142,11 @@ class DoubleCast {
     out = r;
     return true;
   }
+  /// dst[k] = the code in_range gives src[k], for k < n, when every src[k]
+  /// takes in_range's fast path: true. False when some value does not (dst is
+  /// then unspecified; the caller redoes the values one by one). A branch-free
+  /// loop per rounding mode (AVX-512 / AVX2 / baseline clones, cast.cpp).
+  bool apply_fast(const double* src, int64_t* dst, int64_t n) const;
   /// quantize(v, t), bit for bit.
   int64_t operator()(double v) const {
     int64_t r;

@@ -10,7 +10,6 @@
 
 #include "emulate/cast.hpp"
 #include "emulate/dense_exact.hpp"
-#include "emulate/dense_kernels.hpp"
 #include "emulate/layer_steps.hpp"
 #include "emulate/layer_tables.hpp"
 #include "emulate/float_ops.hpp"
@@ -118,6 +117,7 @@ struct Emulator::Impl {
 
   void compile_typed() {
     const Graph& g = model->graph;
+    const DenseKernel dense_req = dense_kernel_requested();  // NANOGATE_DENSE_KERNEL, read once
     int64_t col = 0;
     std::map<std::string, int64_t> input_col;
     for (auto& in : g.inputs) {
@@ -168,26 +168,7 @@ struct Emulator::Impl {
         s.acc_to_result = CastPlan(s.acc.frac_bits(), s.result);
         s.acc_wrap = CastPlan(s.acc.frac_bits(), s.acc);
         for (int64_t bv : s.b) s.b_fp.push_back(s.exact_acc ? bv << (fp - s.tb.frac_bits()) : 0);
-        // Double-precision kernels when interval bounds keep every partial sum below 2^53.
-        int lg = 1;
-        while ((int64_t(1) << lg) < s.n_in + 1) ++lg;
-        int prod_bits = s.ops[0].type.width + s.tw.width;
-        int d = fp - s.acc.frac_bits();
-        if (s.exact_acc && prod_bits + lg <= 51) {
-          s.f64_mode = 1;
-          s.wd.assign(s.w.begin(), s.w.end());
-        } else if (s.acc.overflow == Overflow::WRAP && s.acc.rounding == Rounding::TRN && d > 0 && d < 60 &&
-                   prod_bits <= 52 && prod_bits - d + lg <= 51 && s.tb.frac_bits() <= s.acc.frac_bits() + 60) {
-          s.f64_mode = 2;
-          for (int64_t wv : s.w) s.wd.push_back(std::ldexp(double(wv), -d));
-          for (int64_t bv : s.b) s.b_acc.push_back(quantize(i128(bv), s.tb.frac_bits(), s.acc));
-        }
-        if (s.f64_mode) {
-          s.ldw = (s.n_out + 7) / 8 * 8;
-          s.wpad.assign(size_t(s.n_in * s.ldw), 0.0);
-          for (int64_t i = 0; i < s.n_in; ++i)
-            for (int64_t j = 0; j < s.n_out; ++j) s.wpad[i * s.ldw + j] = s.wd[i * s.n_out + j];
-        }
+        plan_dense(s, dense_req);
         s.acc_to_result_id = s.acc_to_result.identity_for(s.acc);
       } else if (n.op == "Add" || n.op == "Sub" || n.op == "Mul") {
         for (auto& i : n.inputs) s.ops.push_back(operand(g, n, i, oshape));
@@ -299,6 +280,7 @@ struct Emulator::Impl {
       outputs.push_back(buffer(g, o));
       out_size += bufs[outputs.back()].size;
     }
+    fuse_relu_casts(steps, outputs);
     int64_t per_event = 0;
     for (const Buffer& b : bufs) per_event += b.size;
     if (per_event > kMaxEventCodes)
@@ -442,6 +424,13 @@ EmulatorResult Emulator::run_firmware(const int64_t* raw, int64_t rows, bool tra
   return naming_file(I.model->source, [&] { return I.run_typed(nullptr, raw, rows, trace, names); });
 }
 
+std::vector<std::pair<std::string, std::string>> Emulator::dense_kernels() const {
+  std::vector<std::pair<std::string, std::string>> r;
+  for (const Step& s : impl_->steps)
+    if (s.kind == K::Dense) r.emplace_back(s.name, s.dense_path);
+  return r;
+}
+
 void Emulator::set_threads(int n) { impl_->threads = n < 0 ? 0 : n; }
 int Emulator::threads() const { return impl_->threads; }
 
@@ -514,7 +503,7 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
           }
       }
       for (const Step& s : I.steps)
-        if (s.kind != K::InputQuant) run_step(s, I.bufs, w, n, nullptr, 0, I.model->source);
+        if (s.kind != K::InputQuant) run_step(s, I.bufs, w, n, nullptr, 0, I.model->source, trace);
     } else {
       const double* xc = x + r0 * I.in_size;
       for (size_t ii = 0; ii < I.inputs.size(); ++ii) {
@@ -522,7 +511,11 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
         const Buffer& b = I.bufs[bi];
         const DoubleCast& dc = I.input_dc[ii];
         int64_t* bd = w.data[bi].data();
-        for (int64_t r = 0; r < n; ++r)
+        // Branch-free batches (the whole chunk when this input is contiguous);
+        // a row with a value off the fast path goes value by value.
+        const bool whole = b.size == I.in_size && dc.apply_fast(xc, bd, n * b.size);
+        for (int64_t r = 0; r < n && !whole; ++r) {
+          if (dc.apply_fast(xc + r * I.in_size + col, bd + r * b.size, b.size)) continue;
           for (int64_t i = 0; i < b.size; ++i) {
             double v = xc[r * I.in_size + col + i];
             int64_t raw;
@@ -546,8 +539,9 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
             }
             bd[r * b.size + i] = raw;
           }
+        }
       }
-      for (const Step& s : I.steps) run_step(s, I.bufs, w, n, xc, I.in_size, I.model->source);
+      for (const Step& s : I.steps) run_step(s, I.bufs, w, n, xc, I.in_size, I.model->source, trace);
     }
     int64_t oc = 0;
     for (size_t k = 0; k < I.outputs.size(); ++k) {

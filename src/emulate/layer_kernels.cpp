@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "emulate/dense_int_kernels.hpp"
 #include "emulate/dense_kernels.hpp"
 #include "emulate/float_ops.hpp"
 #include "emulate/layer_steps.hpp"
@@ -10,7 +11,8 @@
 namespace nanogate::emu {
 
 void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t rows, const double* x,
-              int64_t x_stride, const std::string& source) {
+              int64_t x_stride, const std::string& source, bool trace) {
+  if (s.fused_away && !trace) return;  // the next step (a Cast) applies the Relu
   int64_t osz = bufs[s.out].size;
   int64_t* odata = w.data[s.out].data();
   const Fixed& R = s.result;
@@ -25,15 +27,19 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
     if (s.f64_mode) {
       // The input rows are contiguous (xb.size == outer * n_in): m rows of n_in.
       int64_t m = rows * s.outer, nx = rows * xb.size;
-      if (int64_t(w.xd.size()) < nx) w.xd.resize(size_t(nx));
-      if (int64_t(w.cd.size()) < m * s.ldw) w.cd.resize(size_t(m * s.ldw));
-      double* xd = w.xd.data();
-      double* cd = w.cd.data();
-      codes_to_f64(xdata, xd, nx);
-      dense_f64_padded(xd, m, s.n_in, s.wpad.data(), s.ldw, cd, s.f64_mode == 2);
-      f64_to_codes(cd, m, s.ldw, s.n_out, s.f64_mode == 1 ? s.b_fp.data() : s.b_acc.data(), odata);
+      if (s.int_lanes) {
+        dense_int_run(s.dint, xdata, m, odata);  // bias included
+      } else {
+        if (int64_t(w.xd.size()) < nx) w.xd.resize(size_t(nx));
+        if (int64_t(w.cd.size()) < m * s.ldw) w.cd.resize(size_t(m * s.ldw));
+        double* xd = w.xd.data();
+        double* cd = w.cd.data();
+        codes_to_f64(xdata, xd, nx);
+        dense_f64_padded(xd, m, s.n_in, s.wpad.data(), s.ldw, cd, s.f64_mode == 2);
+        f64_to_codes(cd, m, s.ldw, s.n_out, s.f64_mode == 1 ? s.b_fp.data() : s.b_acc.data(), odata);
+      }
       int64_t n = m * s.n_out;  // == rows * osz
-      (s.f64_mode == 1 ? s.to_acc : s.acc_wrap).apply(odata, odata, n);
+      if (!s.sum_in_acc) (s.f64_mode == 1 ? s.to_acc : s.acc_wrap).apply(odata, odata, n);
       if (!s.acc_to_result_id) s.acc_to_result.apply(odata, odata, n);
       return;
     }
@@ -102,6 +108,7 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
       const int64_t* src = w.data[a.buf].data();
       int64_t n = rows * osz;
       if (s.kind == K::Relu) s.to_result.apply_relu(src, odata, n);
+      else if (s.kind == K::Cast && s.relu_src >= 0 && !trace) s.to_result.apply_relu(w.data[s.relu_src].data(), odata, n);
       else if (s.kind == K::Cast) s.to_result.apply(src, odata, n);
       else
         for (int64_t i = 0; i < n; ++i) odata[i] = src[i] >= 0 ? 1 : -1;
@@ -132,12 +139,16 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
       // eval_float's Softmax, same operations in the same order, without allocations:
       // max, then sum of exp(a - max) in order, then exp(a - max) / sum.
       const int64_t* src = w.data[a.buf].data();
-      if (int64_t(w.sm.size()) < 2 * osz) w.sm.resize(size_t(2 * osz));
-      double* av = w.sm.data();
-      double* ev = av + osz;
       const int64_t len = s.sm_len, inner = s.sm_inner;
+      // inner == 1: every row's quotients kept, then cast in one batch (value
+      // by value off DoubleCast's fast path)
+      const bool batch = inner == 1;
+      const int64_t need = osz + (batch ? rows * osz : osz);
+      if (int64_t(w.sm.size()) < need) w.sm.resize(size_t(need));
+      double* av = w.sm.data();
       for (int64_t r = 0; r < rows; ++r) {
         for (int64_t i = 0; i < osz; ++i) av[i] = val(src[r * osz + i]);
+        double* ev = av + osz + (batch ? r * osz : 0);
         int64_t* yr = odata + r * osz;
         for (int64_t o_ = 0; o_ < s.sm_outer; ++o_)
           for (int64_t i = 0; i < inner; ++i) {
@@ -150,9 +161,15 @@ void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t r
             }
             for (int64_t k = 0; k < len; ++k) {
               int64_t idx = (o_ * len + k) * inner + i;
-              yr[idx] = s.result_dc(ev[idx] / sum);
+              if (batch) ev[idx] = ev[idx] / sum;
+              else yr[idx] = s.result_dc(ev[idx] / sum);
             }
           }
+      }
+      if (batch) {
+        const double* quot = av + osz;
+        if (!s.result_dc.apply_fast(quot, odata, rows * osz))
+          for (int64_t k = 0; k < rows * osz; ++k) odata[k] = s.result_dc(quot[k]);
       }
       return;
     }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emulate/cast.hpp"
+#include "emulate/dense_int_kernels.hpp"
 #include "nanogate/graph.hpp"
 
 namespace nanogate::emu {
@@ -78,8 +79,11 @@ struct Step {
   std::vector<int64_t> w, b;
   Fixed tw, tb, acc;
   bool exact_acc = false;
-  int f64_mode = 0;                        // 1: exact sum in doubles, 2: floor per product in doubles
-  std::vector<double> wd;                  // weights as doubles (pre-scaled for mode 2)
+  int f64_mode = 0;                        // fast sum: 1 exact, 2 floor per product (int32 lanes or doubles)
+  bool int_lanes = false;                  // the fast sum runs dense_int_run(dint), else doubles (wpad)
+  DenseIntLayer dint;                      // int32-lane kernel (dense_int_kernels.hpp)
+  bool sum_in_acc = false;                 // int lanes: every sum already in accum (its cast is the identity)
+  std::string dense_path;                  // the kernel: vnni, avx512, avx2, scalar, f64, i64 or i128
   std::vector<int64_t> b_acc;              // bias cast to accum (mode 2)
   // generic per-element data
   std::vector<int64_t> map, map_src;       // Move / ReduceSum groups
@@ -109,6 +113,8 @@ struct Step {
   std::vector<double> wpad;                // Dense f64: W padded to ldw columns
   bool acc_to_result_id = false;           // Dense: accum → result is the identity
   bool contiguous = false;                 // unary op: operand is a buffer read element by element
+  bool fused_away = false;                 // Relu computed by the next step (Cast) when not tracing
+  int relu_src = -1;                       // Cast: when not tracing, cast(relu(this buffer)) (fuse_relu_casts)
   DoubleCast result_dc;                    // Softmax, Sigmoid, InputQuant: double → result
   bool sm_fast = false;                    // Softmax: groups known at compile time
   int64_t sm_outer = 0, sm_len = 0, sm_inner = 0;
@@ -118,10 +124,27 @@ struct Step {
 
 inline int64_t q(i128 v, int frac, const Fixed& t) { return quantize(v, frac, t); }
 
+/// Chooses Dense step s's kernel once (dense_plan.cpp): s.exact_acc, b_fp,
+/// the cast plans, w and b must be set. The int32-lane kernel of path
+/// `requested` (Auto: the best this CPU runs) when plan_dense_int proves it
+/// exact, unless requested is F64; else the exact-integers-in-doubles kernels
+/// when the types keep every partial sum below 2^53; else the 64/128-bit
+/// loops of run_step. Sets f64_mode, int_lanes, dint, sum_in_acc or
+/// ldw/wpad, b_acc and dense_path.
+void plan_dense(Step& s, DenseKernel requested);
+
 /// Runs step `s` on `rows` events of the chunk in `w` (buffers `bufs`; `x`:
 /// the float inputs of the chunk, `x_stride` values per event, for InputQuant).
+/// trace: every buffer is reported, so fused steps run unfused.
 /// Throws nanogate::Error (source, node) for a step without a kernel.
 void run_step(const Step& s, const std::vector<Buffer>& bufs, Work& w, int64_t rows, const double* x,
-              int64_t x_stride, const std::string& source);
+              int64_t x_stride, const std::string& source, bool trace);
+
+/// Fuses a contiguous Relu whose cast keeps every code >= 0 into the next
+/// step when that is a contiguous Cast of the Relu's output and nothing else
+/// reads it (no other step, not in `outputs`, the graph outputs' buffers):
+/// the Cast then computes cast(relu(x)) = its CastPlan::apply_relu on the
+/// Relu's input (a cast maps 0 to 0), and the Relu is skipped, when not tracing.
+void fuse_relu_casts(std::vector<Step>& steps, const std::vector<int>& outputs);
 
 }  // namespace nanogate::emu

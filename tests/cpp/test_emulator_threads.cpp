@@ -149,3 +149,45 @@ TEST(EmulatorThreads, DoubleCastAgreesWithQuantize) {
     ASSERT_EQ(dc(v), quantize(v, t)) << t.str() << " v=" << v;
   }
 }
+
+TEST(EmulatorThreads, DoubleCastBatchAgreesWithInRange) {
+  // apply_fast (the inputs' vectorized cast) is true exactly when every value
+  // takes in_range's fast path, and then gives its codes
+  const Rounding rs[] = {Rounding::TRN, Rounding::TRN_ZERO, Rounding::RND, Rounding::RND_ZERO,
+                         Rounding::RND_INF, Rounding::RND_MIN_INF, Rounding::RND_CONV};
+  const Overflow os[] = {Overflow::WRAP, Overflow::SAT, Overflow::SAT_ZERO, Overflow::SAT_SYM};
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  int64_t fast_batches = 0;
+  for (int k = 0; k < 20000; ++k) {
+    bool sg = rng() & 1;
+    int w = 1 + int(rng() % (sg ? 64 : 63));
+    Fixed t{sg, w, int(rng() % 30) - 6, rs[rng() % 7], os[rng() % 4]};
+    DoubleCast dc(t);
+    const int n = 1 + int(rng() % 37);
+    const bool odd_one = rng() % 3 == 0;  // else values on and near the type's grid
+    std::vector<double> v(static_cast<size_t>(n));
+    for (auto& x : v) {
+      x = std::ldexp(double(int64_t(rng() % 4001) - 2000) / 4, -t.frac_bits());
+      if (odd_one && rng() % 8 == 0) {
+        switch (rng() % 5) {
+          case 0: x = std::nan(""); break;
+          case 1: x = (rng() & 1) ? INFINITY : -INFINITY; break;
+          case 2: x = std::ldexp(u(rng), int(rng() % 2100) - 1100); break;
+          case 3: x = std::ldexp(1.0, -1074); break;
+          default: x = -0.0;
+        }
+      }
+    }
+    std::vector<int64_t> got(size_t(n), -7);
+    bool all = true;
+    std::vector<int64_t> want(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) all = dc.in_range(v[size_t(i)], want[size_t(i)]) && all;
+    ASSERT_EQ(dc.apply_fast(v.data(), got.data(), n), all) << t.str();
+    if (all) {
+      ASSERT_EQ(got, want) << t.str();
+      ++fast_batches;
+    }
+  }
+  EXPECT_GT(fast_batches, 2000);
+}

@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nanogate/model.hpp"
@@ -98,6 +99,16 @@ class Emulator {
   void set_threads(int n);
   /// The value given to set_threads (0 by default).
   int threads() const;
+
+  /// The kernel each Dense layer runs, in graph order: (layer name, path),
+  /// path "vnni", "avx512", "avx2" or "scalar" (int32 lanes, proven exact by
+  /// interval bounds), "f64" (exact integers in doubles), "i64" or "i128" (the
+  /// generic loops). Chosen once by the constructor; the environment variable
+  /// NANOGATE_DENSE_KERNEL=scalar|f64|avx2|avx512|vnni forces a path for the
+  /// layers it is proven exact on (unset or "auto": the fastest this CPU
+  /// runs; the constructor throws nanogate::Error for an unknown name or a
+  /// path this CPU lacks). Empty in float mode.
+  std::vector<std::pair<std::string, std::string>> dense_kernels() const;
 
   /// The firmware's input ports, in order (fixed-point mode only).
   std::vector<FirmwarePort> firmware_inputs() const;
