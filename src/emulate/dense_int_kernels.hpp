@@ -28,7 +28,11 @@
 // The environment variable NANOGATE_DENSE_KERNEL=scalar|f64|avx2|avx512|vnni
 // forces one path for every layer whose bound holds (unset, empty or "auto":
 // the best path this CPU supports). Exact-sum layers whose codes and weights
-// fit int16 use the madd layout; the others (and floor layers) use int32 lanes.
+// fit int16 use the madd layout (on vnni: byte quads when they fit u8 × s8);
+// the others (and floor layers) use int32 lanes. The ISA paths run batches of
+// 2 (AVX2) or 4 (AVX-512) rows that share every weight load, over every lane
+// with a nonzero weight; the loops are written once (dense_int_simd.inc) and
+// compiled per ISA.
 #pragma once
 
 #include <cstdint>
