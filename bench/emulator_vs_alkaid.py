@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Bit-exact emulation throughput on the HGQ2 jet taggers: nanogate's layer emulator
+(build/bench_emulator --threads 1, best of 5) against alkaid 0.8.2's C++ interpreter of the
+same model (`trace_model` + `trace` -> CombLogic, `predict(x, n_threads=1)`, best of 3), one
+thread each, the same events; the outputs are first checked equal event for event (nanogate
+`emulate` against alkaid's `predict`). Issue 16's target: >= 3x alkaid on every model.
+
+Regenerate (from the repository root, after `bash scripts/test.sh`; alkaid in its own venv,
+the project's keras/hgq2/torch borrowed through PYTHONPATH):
+
+    python3 -m venv /tmp/alk-venv && /tmp/alk-venv/bin/pip install alkaid==0.8.2
+    PYTHONPATH=$PWD/.venv/lib/python3.11/site-packages KERAS_BACKEND=torch \\
+        /tmp/alk-venv/bin/python bench/emulator_vs_alkaid.py --events 100000
+
+Inputs: 16 features, half N(0,1), half N(0,4), float32, seed 0 (as bench/keras_vs_alkaid.py).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT.parent / "shared/models/hgq2/jsc_openml"
+BUILD = ROOT / os.environ.get("NANOGATE_BUILD_DIR", "build")
+
+
+def run(*args):
+    p = subprocess.run([str(a) for a in args], capture_output=True, text=True)
+    if p.returncode:
+        sys.exit(f"failed: {' '.join(map(str, args))}\n{p.stderr[-2000:]}")
+    return p.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=100000)
+    a = ap.parse_args()
+    import hgq  # noqa: F401
+    import keras
+    from alkaid.converter import trace_model
+    from alkaid.trace import trace
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0.0, 1.0, (a.events, 16)).astype(np.float32)
+    x[a.events // 2:] *= 4
+    x64 = x.astype(np.float64)
+    print(f"{a.events} events, one thread each; events/s best of 5 (nanogate) / 3 (alkaid)")
+    print(f"{'model':12s} {'same outputs':>14s} {'nanogate ev/s':>14s} {'alkaid ev/s':>12s} {'ratio':>7s}  nanogate Dense kernels")
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        np.save(d / "x.npy", x64)
+        for path in sorted(MODELS.glob("*.keras"), key=lambda p: int(p.stem.split("ebops")[1])):
+            model = keras.models.load_model(path, compile=False)
+            inp, out = trace_model(model)
+            comb = trace(inp, out)
+            best = 0.0
+            for _ in range(3):
+                t = time.perf_counter()
+                y_alk = np.asarray(comb.predict(x64, n_threads=1)).reshape(a.events, -1)
+                best = max(best, a.events / (time.perf_counter() - t))
+            run(BUILD / "nanogate", "emulate", path, "-i", d / "x.npy", "-o", d / "y.npy", "--force")
+            y_ng = np.load(d / "y.npy").reshape(y_alk.shape)
+            same = int((y_ng == y_alk).all(axis=1).sum())
+            ng = json.loads(run(BUILD / "bench_emulator", path, d / "x.npy", "--threads", 1).strip().splitlines()[-1])
+            rate = ng["events_per_s"]
+            kernels = " ".join(f"{layer}:{k}" for layer, k in ng.get("dense", {}).items())
+            print(f"{path.stem.replace('jsc_openml_', ''):12s} {f'{same}/{a.events}':>14s} {rate:14.0f} {best:12.0f} "
+                  f"{rate / best:7.2f}  {kernels}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
