@@ -17,7 +17,6 @@ Inputs: 16 features, half N(0,1), half N(0,4), float32, seed 0 (as bench/keras_v
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,15 +26,11 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT.parent / "shared/models/hgq2/jsc_openml"
+sys.path.insert(0, str(ROOT / "bench"))
+sys.dont_write_bytecode = True
+from hgq2_vs_alkaid import jsc_events, jsc_models, run  # noqa: E402  (the same models, events, helper)
+
 BUILD = ROOT / os.environ.get("NANOGATE_BUILD_DIR", "build")
-
-
-def run(*args):
-    p = subprocess.run([str(a) for a in args], capture_output=True, text=True)
-    if p.returncode:
-        sys.exit(f"failed: {' '.join(map(str, args))}\n{p.stderr[-2000:]}")
-    return p.stdout
 
 
 def main():
@@ -47,16 +42,14 @@ def main():
     from alkaid.converter import trace_model
     from alkaid.trace import trace
 
-    rng = np.random.default_rng(0)
-    x = rng.normal(0.0, 1.0, (a.events, 16)).astype(np.float32)
-    x[a.events // 2:] *= 4
+    x = jsc_events(a.events)
     x64 = x.astype(np.float64)
     print(f"{a.events} events, one thread each; events/s best of 5 (nanogate) / 3 (alkaid)")
     print(f"{'model':12s} {'same outputs':>14s} {'nanogate ev/s':>14s} {'alkaid ev/s':>12s} {'ratio':>7s}  nanogate Dense kernels")
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         np.save(d / "x.npy", x64)
-        for path in sorted(MODELS.glob("*.keras"), key=lambda p: int(p.stem.split("ebops")[1])):
+        for path in jsc_models():
             model = keras.models.load_model(path, compile=False)
             inp, out = trace_model(model)
             comb = trace(inp, out)

@@ -32,6 +32,18 @@ MODELS = ROOT.parent / "shared/models/hgq2/jsc_openml"
 NG = ROOT / "build/nanogate"
 
 
+def jsc_models():
+    """The five HGQ2 jet taggers' .keras paths, by EBOPs."""
+    return sorted(MODELS.glob("*.keras"), key=lambda p: int(p.stem.split("ebops")[1]))
+
+
+def jsc_events(n):
+    """n events of the 16 jet features: half N(0,1), half N(0,4), float32, seed 0."""
+    x = np.random.default_rng(0).normal(0.0, 1.0, (n, 16)).astype(np.float32)
+    x[n // 2:] *= 4
+    return x
+
+
 def run(*args):
     p = subprocess.run([str(a) for a in args], capture_output=True, text=True)
     if p.returncode:
@@ -49,14 +61,12 @@ def main():
     from alkaid.converter import trace_model
     from alkaid.trace import trace
 
-    rng = np.random.default_rng(0)
-    x = rng.normal(0.0, 1.0, (a.events, 16)).astype(np.float32)
-    x[a.events // 2:] *= 4
+    x = jsc_events(a.events)
     print(f"{'model':28s} {'==HGQ2':>12s} {'==alkaid':>12s} {'verify':>14s} {'csim':>12s} {'cycles@5ns':>10s} {'adders':>7s} {'LUT est':>8s}")
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         np.save(d / "x.npy", x)
-        for path in sorted(MODELS.glob("*.keras"), key=lambda p: int(p.stem.split("ebops")[1])):
+        for path in jsc_models():
             model = keras.models.load_model(path, compile=False)
             hgq_y = keras.ops.convert_to_numpy(model(x, training=False)).astype(np.float64)
             inp, out = trace_model(model)

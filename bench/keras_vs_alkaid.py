@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "examples" / "cicada"))
 sys.dont_write_bytecode = True
 from rtl_vs_da4ml import parse_stat, peer_script, run  # noqa: E402  (one Yosys script and log parser for every bench)
+from hgq2_vs_alkaid import jsc_events, jsc_models  # noqa: E402  (the HGQ2 suite's models and events)
 from train import events  # noqa: E402
 
 NICE = ["nice", "-n", "5"]
@@ -64,11 +65,8 @@ def hgq2_designs(work, n):
     import hgq  # noqa: F401
     import keras
 
-    paths = sorted((ROOT.parent / "shared/models/hgq2/jsc_openml").glob("*.keras"),
-                   key=lambda p: int(p.stem.split("ebops")[1]))
-    x = np.random.default_rng(0).normal(0.0, 1.0, (n, 16)).astype(np.float32)
-    x[n // 2:] *= 4
-    return {p.stem.replace("jsc_openml_", ""): (p, keras.models.load_model(p, compile=False)) for p in paths}, x
+    return {p.stem.replace("jsc_openml_", ""): (p, keras.models.load_model(p, compile=False))
+            for p in jsc_models()}, jsc_events(n)
 
 
 SUITES = {"cicada": cicada_designs, "hgq2": hgq2_designs}
