@@ -73,6 +73,15 @@ class NetStep {
   }
   /// The op of the prepared value.
   NetOp op() const { return op_; }
+  /// The left shifts aligning the first / second compared, added or muxed
+  /// argument onto the value's binary point (Mux: its second / third argument).
+  int shift_a() const { return ea_; }
+  int shift_b() const { return eb_; }
+  /// Quantize: the cast of the argument's codes into the value's type.
+  const CastPlan& cast() const { return cast_; }
+  /// Lut: the table and the raw code of its first entry.
+  const std::vector<int64_t>& table() const { return *table_; }
+  int64_t table_min() const { return tmin_; }
 
  private:
   int64_t b_or_c(int64_t v, bool first) const { return int64_t(i128(v) << (first ? ea_ : eb_)); }

@@ -1,71 +1,204 @@
 // nanogate — the netlist emulator (netlist_emulator.hpp).
+//
+// The netlist is compiled once into a straight-line program over event
+// blocks: one loop per live value (net_kernels.hpp: wrap-around int64 loops
+// where they are exact, NetStep's 128-bit evaluation elsewhere), each value in
+// a slot of kChunk codes that is reused once its last reader has run (a
+// linear-scan allocation over the SSA order), so the working set is the
+// netlist's widest cut, not its size. Values nothing reads (no output
+// depends on them) are not evaluated; inputs always are (their range check).
 #include "nanogate/netlist/netlist_emulator.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "nanogate/error.hpp"
 #include "nanogate/progress.hpp"
 #include "netlist/net_eval.hpp"
+#include "netlist/net_kernels.hpp"
 
 namespace nanogate {
 
 namespace {
 constexpr int64_t kChunk = 256;  // events evaluated together
+
+/// True when every code of type t, shifted left by e, fits int64.
+bool shifted_fits(const Fixed& t, int e) {
+  if (e < 0 || e > 62) return false;
+  const i128 lo = i128(t.min_raw()) << e, hi = i128(t.max_raw()) << e;
+  return lo >= std::numeric_limits<int64_t>::min() && hi <= std::numeric_limits<int64_t>::max();
 }
+}  // namespace
 
 struct NetlistEmulator::Plan {
-  std::vector<NetStep> steps;  ///< one per value (Input/Const: unused)
+  /// One evaluated value: how, into which slot, from which slots.
+  struct Op {
+    enum Kind { Input, Add, Neg, Mul, Relu, Quantize, MinMax, Cmp, Mux, Lut, Generic } kind = Generic;
+    int value = 0;               ///< netlist value index
+    int out = 0, a = 0, b = 0, c = 0;  ///< slots of the value and of its arguments
+    int ea = 0, eb = 0;          ///< argument shifts (NetStep::shift_a / shift_b)
+    bool flag = false;           ///< Add: subtract; MinMax: max
+    int64_t col = 0;             ///< Input: column in the event row
+  };
+  std::vector<NetStep> steps;    ///< one per value (Input/Const: unused)
+  std::vector<Op> ops;           ///< the program, in SSA order
+  std::vector<std::pair<int, int64_t>> consts;  ///< constant slots and their codes (filled once)
+  std::vector<int> slot;         ///< slot of each value (-1: not evaluated)
+  int n_slots = 0;
   std::vector<int64_t> port_col;  ///< column of each input port's first element
   int64_t in_size = 0, out_size = 0;
 };
 
+namespace {
+
+/// The program of netlist n. compact: only values an output depends on, in
+/// reused slots; else every value in its own slot (run_all).
+void build_program(const Netlist& n, bool compact, NetlistEmulator::Plan& P) {
+  using Op = NetlistEmulator::Plan::Op;
+  const int nv = int(n.values.size());
+  std::vector<char> live(size_t(nv), compact ? 0 : 1);
+  std::vector<int> last(size_t(nv), -1);  // index of the last reader; nv: kept to the end
+  for (const NetPort& p : n.outputs)
+    for (int v : p.values) live[size_t(v)] = 1, last[size_t(v)] = nv;
+  for (int i = nv - 1; i >= 0; --i) {
+    const NetValue& v = n.values[size_t(i)];
+    if (v.op == NetOp::Input) live[size_t(i)] = 1;
+    if (!live[size_t(i)]) continue;
+    for (int a : v.args) {
+      live[size_t(a)] = 1;
+      last[size_t(a)] = std::max(last[size_t(a)], i);
+    }
+  }
+  P.slot.assign(size_t(nv), -1);
+  std::vector<int> free_slots;
+  auto take = [&]() {
+    if (!compact) return P.n_slots++;
+    if (free_slots.empty()) return P.n_slots++;
+    int s = free_slots.back();
+    free_slots.pop_back();
+    return s;
+  };
+  for (int i = 0; i < nv; ++i) {
+    if (!live[size_t(i)]) continue;
+    const NetValue& v = n.values[size_t(i)];
+    if (v.op == NetOp::Const) {  // a slot of its own, written once before the first block
+      P.slot[size_t(i)] = P.n_slots++;
+      P.consts.emplace_back(P.slot[size_t(i)], v.konst);
+      continue;
+    }
+    const int s = take();
+    P.slot[size_t(i)] = s;
+    Op op;
+    op.value = i;
+    op.out = s;
+    auto arg = [&](size_t k) { return k < v.args.size() ? P.slot[size_t(v.args[k])] : 0; };
+    op.a = arg(0), op.b = arg(1), op.c = arg(2);
+    const NetStep& st = P.steps[size_t(i)];
+    op.ea = st.shift_a(), op.eb = st.shift_b();
+    auto type = [&](size_t k) -> const Fixed& { return n.values[size_t(v.args[k])].type; };
+    const bool sh = op.ea <= 62 && op.eb <= 62;
+    switch (v.op) {
+      case NetOp::Input:
+        op.kind = Op::Input;
+        op.col = P.port_col[size_t(v.port)] + v.index;
+        break;
+      case NetOp::Add: op.kind = sh ? Op::Add : Op::Generic, op.flag = v.sub; break;
+      case NetOp::Neg: op.kind = sh ? Op::Neg : Op::Generic; break;
+      case NetOp::Mul: op.kind = sh ? Op::Mul : Op::Generic; break;
+      case NetOp::Relu: op.kind = sh ? Op::Relu : Op::Generic; break;
+      case NetOp::Quantize: op.kind = Op::Quantize; break;
+      case NetOp::Max:
+      case NetOp::Min:
+      case NetOp::Cmp:
+        op.kind = !(shifted_fits(type(0), op.ea) && shifted_fits(type(1), op.eb)) ? Op::Generic
+                  : v.op == NetOp::Cmp                                             ? Op::Cmp
+                                                                                   : Op::MinMax;
+        op.flag = v.op == NetOp::Max;
+        break;
+      case NetOp::Mux: op.kind = sh ? Op::Mux : Op::Generic; break;
+      case NetOp::Lut: op.kind = Op::Lut; break;
+      default: break;
+    }
+    P.ops.push_back(op);
+    if (compact)  // arguments read for the last time are free once this value is written
+      for (size_t k = 0; k < v.args.size(); ++k) {
+        const int a = v.args[k];
+        if (last[size_t(a)] != i || n.values[size_t(a)].op == NetOp::Const) continue;
+        if (std::find(v.args.begin(), v.args.begin() + long(k), a) != v.args.begin() + long(k)) continue;
+        free_slots.push_back(P.slot[size_t(a)]);
+      }
+    if (compact && last[size_t(i)] < 0) free_slots.push_back(s);  // an input no one reads
+  }
+}
+
+}  // namespace
+
 NetlistEmulator::NetlistEmulator(const Netlist& netlist) : n_(&netlist) {
   netlist.verify();
+  plan_ = make_plan(true);
+}
+
+std::shared_ptr<const NetlistEmulator::Plan> NetlistEmulator::make_plan(bool compact) const {
   auto plan = std::make_shared<Plan>();
-  for (const NetValue& v : netlist.values)
-    plan->steps.push_back(v.op == NetOp::Input || v.op == NetOp::Const ? NetStep() : NetStep(netlist, v));
-  for (const NetPort& p : netlist.inputs) {
+  for (const NetValue& v : n_->values)
+    plan->steps.push_back(v.op == NetOp::Input || v.op == NetOp::Const ? NetStep() : NetStep(*n_, v));
+  for (const NetPort& p : n_->inputs) {
     plan->port_col.push_back(plan->in_size);
     plan->in_size += int64_t(p.values.size());
   }
-  for (const NetPort& p : netlist.outputs) plan->out_size += int64_t(p.values.size());
-  plan_ = plan;
+  for (const NetPort& p : n_->outputs) plan->out_size += int64_t(p.values.size());
+  build_program(*n_, compact, *plan);
+  return plan;
 }
 
 int64_t NetlistEmulator::input_size() const { return plan_->in_size; }
 int64_t NetlistEmulator::output_size() const { return plan_->out_size; }
 
 template <class Emit>
-void NetlistEmulator::run_chunks(const int64_t* raw, int64_t rows, Emit&& emit) const {
+void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows, Emit&& emit) const {
+  using Op = Plan::Op;
   const Netlist& N = *n_;
-  const Plan& P = *plan_;
-  std::vector<int64_t> buf(N.values.size() * size_t(kChunk));
+  std::vector<int64_t> buf(size_t(P.n_slots) * size_t(kChunk));
+  for (const auto& [s, k] : P.consts) std::fill_n(&buf[size_t(s) * kChunk], kChunk, k);
   Progress bar("netlist emulator", rows, "vectors");
   for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
     const int64_t m = std::min(kChunk, rows - r0);
-    for (size_t i = 0; i < N.values.size(); ++i) {
-      const NetValue& v = N.values[i];
-      int64_t* out = &buf[i * kChunk];
-      switch (v.op) {
-        case NetOp::Input: {
-          const int64_t col = P.port_col[size_t(v.port)] + v.index;
+    for (const Op& op : P.ops) {
+      int64_t* o = &buf[size_t(op.out) * kChunk];
+      const int64_t* a = &buf[size_t(op.a) * kChunk];
+      const int64_t* b = &buf[size_t(op.b) * kChunk];
+      const int64_t* c = &buf[size_t(op.c) * kChunk];
+      switch (op.kind) {
+        case Op::Input: {
+          const NetValue& v = N.values[size_t(op.value)];
+          const int64_t lo = v.type.min_raw(), hi = v.type.max_raw();
           for (int64_t r = 0; r < m; ++r) {
-            int64_t x = raw[(r0 + r) * P.in_size + col];
-            if (x < v.type.min_raw() || x > v.type.max_raw())
+            int64_t x = raw[(r0 + r) * P.in_size + op.col];
+            if (x < lo || x > hi)
               throw Error(N.source, "netlist input event " + std::to_string(r0 + r) + ", port '" +
                                         N.inputs[size_t(v.port)].name + "' element " + std::to_string(v.index) +
                                         ": code " + std::to_string(x) + " outside " + v.type.str());
-            out[r] = x;
+            o[r] = x;
           }
           break;
         }
-        case NetOp::Const: std::fill(out, out + m, v.konst); break;
-        default: {
-          const NetStep& s = P.steps[i];
-          const int64_t* a = &buf[size_t(v.args[0]) * kChunk];
-          const int64_t* b = v.args.size() > 1 ? &buf[size_t(v.args[1]) * kChunk] : a;
-          const int64_t* c = v.args.size() > 2 ? &buf[size_t(v.args[2]) * kChunk] : a;
-          for (int64_t r = 0; r < m; ++r) out[r] = s(a[r], b[r], c[r]);
+        case Op::Add: netk::add(a, op.ea, b, op.eb, op.flag, o, m); break;
+        case Op::Neg: netk::neg(a, op.ea, o, m); break;
+        case Op::Mul: netk::mul(a, b, op.ea, o, m); break;
+        case Op::Relu: netk::relu(a, op.ea, o, m); break;
+        case Op::Quantize: P.steps[size_t(op.value)].cast().apply(a, o, m); break;
+        case Op::MinMax: netk::minmax(op.flag, a, op.ea, b, op.eb, o, m); break;
+        case Op::Cmp: netk::cmp(N.values[size_t(op.value)].cmp, a, op.ea, b, op.eb, o, m); break;
+        case Op::Mux: netk::mux(a, b, op.ea, c, op.eb, o, m); break;
+        case Op::Lut: {
+          const NetStep& s = P.steps[size_t(op.value)];
+          netk::lut(a, s.table().data(), s.table_min(), o, m);
+          break;
+        }
+        case Op::Generic: {
+          const NetStep& s = P.steps[size_t(op.value)];
+          for (int64_t r = 0; r < m; ++r) o[r] = s(a[r], b[r], c[r]);
+          break;
         }
       }
     }
@@ -75,13 +208,15 @@ void NetlistEmulator::run_chunks(const int64_t* raw, int64_t rows, Emit&& emit) 
 }
 
 std::vector<int64_t> NetlistEmulator::run(const int64_t* raw, int64_t rows) const {
-  const int64_t osz = plan_->out_size;
+  const Plan& P = *plan_;
+  const int64_t osz = P.out_size;
   std::vector<int64_t> y(size_t(rows * osz));
-  run_chunks(raw, rows, [&](int64_t r0, int64_t m, const int64_t* buf) {
+  run_chunks(P, raw, rows, [&](int64_t r0, int64_t m, const int64_t* buf) {
     int64_t col = 0;
     for (const NetPort& p : n_->outputs)
       for (int v : p.values) {
-        for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * osz + col)] = buf[size_t(v) * kChunk + r];
+        const int64_t* src = &buf[size_t(P.slot[size_t(v)]) * kChunk];
+        for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * osz + col)] = src[r];
         ++col;
       }
   });
@@ -89,11 +224,12 @@ std::vector<int64_t> NetlistEmulator::run(const int64_t* raw, int64_t rows) cons
 }
 
 std::vector<int64_t> NetlistEmulator::run_all(const int64_t* raw, int64_t rows) const {
+  const std::shared_ptr<const Plan> full = make_plan(false);
   const int64_t nv = int64_t(n_->values.size());
   std::vector<int64_t> y(size_t(rows * nv));
-  run_chunks(raw, rows, [&](int64_t r0, int64_t m, const int64_t* buf) {
+  run_chunks(*full, raw, rows, [&](int64_t r0, int64_t m, const int64_t* buf) {
     for (int64_t v = 0; v < nv; ++v)
-      for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * nv + v)] = buf[v * kChunk + r];
+      for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * nv + v)] = buf[size_t(full->slot[size_t(v)]) * kChunk + r];
   });
   return y;
 }

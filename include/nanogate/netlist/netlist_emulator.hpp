@@ -10,7 +10,8 @@
 namespace nanogate {
 
 /// Executes a Netlist on batches of events, exactly (values up to 64 bits,
-/// 128-bit intermediates). The RTL generated from the same netlist must give
+/// 128-bit intermediates where wrap-around int64 arithmetic is not exact),
+/// compiled once into a straight-line program over blocks of 256 events. The RTL generated from the same netlist must give
 /// the same bits (pipelining changes timing only).
 class NetlistEmulator {
  public:
@@ -30,13 +31,18 @@ class NetlistEmulator {
   /// As run, also returning every value (rows × values.size()) for debugging.
   std::vector<int64_t> run_all(const int64_t* raw, int64_t rows) const;
 
- private:
-  /// Runs events [0, rows) in chunks; emit(row0, n, buf) sees each chunk's
-  /// values (value-major: buf[v * chunk + r]).
-  template <class Emit>
-  void run_chunks(const int64_t* raw, int64_t rows, Emit&& emit) const;
+  /// The compiled program (netlist_emulator.cpp).
+  struct Plan;
 
-  struct Plan;  ///< per-value precompiled steps (src/netlist/net_eval.hpp)
+ private:
+  /// Runs events [0, rows) in chunks of `plan`; emit(row0, n, buf) sees each
+  /// chunk's slots (value v at buf[plan.slot[v] * chunk + r]).
+  template <class Emit>
+  void run_chunks(const Plan& plan, const int64_t* raw, int64_t rows, Emit&& emit) const;
+  /// Compiles the program: compact, the values outputs depend on in reused
+  /// slots; else every value in its own slot (run_all).
+  std::shared_ptr<const Plan> make_plan(bool compact) const;
+
   const Netlist* n_;
   std::shared_ptr<const Plan> plan_;
 };
