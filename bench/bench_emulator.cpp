@@ -10,7 +10,8 @@
 // --netlist: also lowers the model (lower_to_netlist, default options) and times
 // the netlist emulator (one thread) on the same events' firmware input codes
 // (the layer emulator's input quantization, not timed), after checking that its
-// outputs equal the layer emulator's: "netlist_events_per_s", "netlist_values".
+// outputs equal the layer emulator's: "netlist_events_per_s", "netlist_values",
+// "netlist_lanes" (NetlistEmulator::lane_bits).
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -70,8 +71,8 @@ std::string netlist_line(const nanogate::Model& m, const nanogate::Emulator& emu
     col += cnt;
   }
   char buf[160];
-  std::snprintf(buf, sizeof buf, ", \"netlist_events_per_s\": %.1f, \"netlist_values\": %zu", double(x.rows) / best,
-                n.values.size());
+  std::snprintf(buf, sizeof buf, ", \"netlist_events_per_s\": %.1f, \"netlist_values\": %zu, \"netlist_lanes\": %d",
+                double(x.rows) / best, n.values.size(), ne.lane_bits());
   return buf;
 }
 }  // namespace

@@ -1,70 +1,104 @@
-// nanogate — the netlist emulator's loops (net_kernels.hpp).
+// nanogate — the netlist emulator's loops (net_kernels.hpp): each written once
+// as an inline template over the lane type, compiled per lane type and ISA by
+// the wrappers below.
 #include "netlist/net_kernels.hpp"
+
+#include <type_traits>
 
 namespace nanogate::netk {
 
 namespace {
-using u64 = uint64_t;
-/// a << e in wrap-around arithmetic (0 <= e <= 62).
-inline u64 shl(int64_t a, int e) { return u64(a) << e; }
-}  // namespace
+template <class T>
+using U = std::make_unsigned_t<T>;
+/// a << e in wrap-around arithmetic (0 <= e < bits(T) - 1).
+template <class T>
+[[gnu::always_inline]] inline T shl(T a, int e) {
+  return T(U<T>(a) << e);
+}
 
-#define NG_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-
-NG_CLONES void add(const int64_t* a, int ea, const int64_t* b, int eb, bool sub, int64_t* o, int64_t n) {
+template <class T>
+[[gnu::always_inline]] inline void add_loop(const T* a, int ea, const T* b, int eb, bool sub, T* o, int64_t n) {
   if (sub)
-    for (int64_t r = 0; r < n; ++r) o[r] = int64_t(shl(a[r], ea) - shl(b[r], eb));
+    for (int64_t r = 0; r < n; ++r) o[r] = T(U<T>(shl(a[r], ea)) - U<T>(shl(b[r], eb)));
   else
-    for (int64_t r = 0; r < n; ++r) o[r] = int64_t(shl(a[r], ea) + shl(b[r], eb));
+    for (int64_t r = 0; r < n; ++r) o[r] = T(U<T>(shl(a[r], ea)) + U<T>(shl(b[r], eb)));
 }
-
-NG_CLONES void neg(const int64_t* a, int ea, int64_t* o, int64_t n) {
-  for (int64_t r = 0; r < n; ++r) o[r] = int64_t(u64(0) - shl(a[r], ea));
+template <class T>
+[[gnu::always_inline]] inline void neg_loop(const T* a, int ea, T* o, int64_t n) {
+  for (int64_t r = 0; r < n; ++r) o[r] = T(U<T>(0) - U<T>(shl(a[r], ea)));
 }
-
-NG_CLONES void mul(const int64_t* a, const int64_t* b, int ea, int64_t* o, int64_t n) {
-  for (int64_t r = 0; r < n; ++r) o[r] = int64_t((u64(a[r]) * u64(b[r])) << ea);
+template <class T>
+[[gnu::always_inline]] inline void mul_loop(const T* a, const T* b, int ea, T* o, int64_t n) {
+  for (int64_t r = 0; r < n; ++r) o[r] = shl(T(U<T>(a[r]) * U<T>(b[r])), ea);
 }
-
-NG_CLONES void relu(const int64_t* a, int ea, int64_t* o, int64_t n) {
-  for (int64_t r = 0; r < n; ++r) o[r] = a[r] > 0 ? int64_t(shl(a[r], ea)) : 0;
+template <class T>
+[[gnu::always_inline]] inline void relu_loop(const T* a, int ea, T* o, int64_t n) {
+  for (int64_t r = 0; r < n; ++r) o[r] = a[r] > 0 ? shl(a[r], ea) : T(0);
 }
-
-NG_CLONES void minmax(bool is_max, const int64_t* a, int ea, const int64_t* b, int eb, int64_t* o, int64_t n) {
+template <class T>
+[[gnu::always_inline]] inline void minmax_loop(bool is_max, const T* a, int ea, const T* b, int eb, T* o, int64_t n) {
   if (is_max)
     for (int64_t r = 0; r < n; ++r) {
-      int64_t x = int64_t(shl(a[r], ea)), y = int64_t(shl(b[r], eb));
+      T x = shl(a[r], ea), y = shl(b[r], eb);
       o[r] = x > y ? x : y;
     }
   else
     for (int64_t r = 0; r < n; ++r) {
-      int64_t x = int64_t(shl(a[r], ea)), y = int64_t(shl(b[r], eb));
+      T x = shl(a[r], ea), y = shl(b[r], eb);
       o[r] = x < y ? x : y;
     }
 }
-
-NG_CLONES void cmp(CmpKind k, const int64_t* a, int ea, const int64_t* b, int eb, int64_t* o, int64_t n) {
+template <class T>
+[[gnu::always_inline]] inline void cmp_loop(CmpKind k, const T* a, int ea, const T* b, int eb, T* o, int64_t n) {
   switch (k) {
     case CmpKind::GE:
-      for (int64_t r = 0; r < n; ++r) o[r] = int64_t(shl(a[r], ea)) >= int64_t(shl(b[r], eb));
+      for (int64_t r = 0; r < n; ++r) o[r] = shl(a[r], ea) >= shl(b[r], eb);
       break;
     case CmpKind::GT:
-      for (int64_t r = 0; r < n; ++r) o[r] = int64_t(shl(a[r], ea)) > int64_t(shl(b[r], eb));
+      for (int64_t r = 0; r < n; ++r) o[r] = shl(a[r], ea) > shl(b[r], eb);
       break;
     case CmpKind::EQ:
-      for (int64_t r = 0; r < n; ++r) o[r] = int64_t(shl(a[r], ea)) == int64_t(shl(b[r], eb));
+      for (int64_t r = 0; r < n; ++r) o[r] = shl(a[r], ea) == shl(b[r], eb);
       break;
   }
 }
-
-NG_CLONES void mux(const int64_t* s, const int64_t* b, int eb, const int64_t* c, int ec, int64_t* o, int64_t n) {
-  for (int64_t r = 0; r < n; ++r) o[r] = s[r] != 0 ? int64_t(shl(b[r], eb)) : int64_t(shl(c[r], ec));
+template <class T>
+[[gnu::always_inline]] inline void mux_loop(const T* s, const T* b, int eb, const T* c, int ec, T* o, int64_t n) {
+  for (int64_t r = 0; r < n; ++r) o[r] = s[r] != 0 ? shl(b[r], eb) : shl(c[r], ec);
 }
+}  // namespace
 
-void lut(const int64_t* a, const int64_t* table, int64_t tmin, int64_t* o, int64_t n) {
-  for (int64_t r = 0; r < n; ++r) o[r] = table[a[r] - tmin];
+#define NG_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#define NG_NETK_DEFINE(T)                                                                                         \
+  NG_CLONES void add(const T* a, int ea, const T* b, int eb, bool sub, T* o, int64_t n) {                         \
+    add_loop(a, ea, b, eb, sub, o, n);                                                                            \
+  }                                                                                                               \
+  NG_CLONES void neg(const T* a, int ea, T* o, int64_t n) { neg_loop(a, ea, o, n); }                              \
+  NG_CLONES void mul(const T* a, const T* b, int ea, T* o, int64_t n) { mul_loop(a, b, ea, o, n); }               \
+  NG_CLONES void relu(const T* a, int ea, T* o, int64_t n) { relu_loop(a, ea, o, n); }                            \
+  NG_CLONES void minmax(bool is_max, const T* a, int ea, const T* b, int eb, T* o, int64_t n) {                   \
+    minmax_loop(is_max, a, ea, b, eb, o, n);                                                                      \
+  }                                                                                                               \
+  NG_CLONES void cmp(CmpKind k, const T* a, int ea, const T* b, int eb, T* o, int64_t n) {                        \
+    cmp_loop(k, a, ea, b, eb, o, n);                                                                              \
+  }                                                                                                               \
+  NG_CLONES void mux(const T* s, const T* b, int eb, const T* c, int ec, T* o, int64_t n) {                       \
+    mux_loop(s, b, eb, c, ec, o, n);                                                                              \
+  }                                                                                                               \
+  void lut(const T* a, const int64_t* table, int64_t tmin, T* o, int64_t n) {                                     \
+    for (int64_t r = 0; r < n; ++r) o[r] = T(table[a[r] - tmin]);                                                 \
+  }
+
+NG_NETK_DEFINE(int32_t)
+NG_NETK_DEFINE(int64_t)
+#undef NG_NETK_DEFINE
+
+NG_CLONES void widen(const int32_t* a, int64_t* o, int64_t n) {
+  for (int64_t r = 0; r < n; ++r) o[r] = a[r];
 }
-
+NG_CLONES void narrow(const int64_t* a, int32_t* o, int64_t n) {
+  for (int64_t r = 0; r < n; ++r) o[r] = int32_t(a[r]);
+}
 #undef NG_CLONES
 
 }  // namespace nanogate::netk

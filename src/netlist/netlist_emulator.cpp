@@ -1,8 +1,9 @@
 // nanogate — the netlist emulator (netlist_emulator.hpp).
 //
 // The netlist is compiled once into a straight-line program over event
-// blocks: one loop per live value (net_kernels.hpp: wrap-around int64 loops
-// where they are exact, NetStep's 128-bit evaluation elsewhere), each value in
+// blocks: one loop per live value (net_kernels.hpp: wrap-around loops on
+// int32 lanes when every value fits 32 bits, else int64, where they are
+// exact; NetStep's 128-bit evaluation elsewhere), each value in
 // a slot of kChunk codes that is reused once its last reader has run (a
 // linear-scan allocation over the SSA order), so the working set is the
 // netlist's widest cut, not its size. Values nothing reads (no output
@@ -10,7 +11,8 @@
 #include "nanogate/netlist/netlist_emulator.hpp"
 
 #include <algorithm>
-#include <limits>
+#include <climits>
+#include <type_traits>
 
 #include "nanogate/error.hpp"
 #include "nanogate/progress.hpp"
@@ -22,12 +24,38 @@ namespace nanogate {
 namespace {
 constexpr int64_t kChunk = 256;  // events evaluated together
 
-/// True when every code of type t, shifted left by e, fits int64.
-bool shifted_fits(const Fixed& t, int e) {
-  if (e < 0 || e > 62) return false;
+/// True when every code of type t, shifted left by e (< bits - 1), fits a
+/// signed integer of `bits` bits.
+bool shifted_fits(const Fixed& t, int e, int bits) {
+  if (e < 0 || e > bits - 2) return false;
   const i128 lo = i128(t.min_raw()) << e, hi = i128(t.max_raw()) << e;
-  return lo >= std::numeric_limits<int64_t>::min() && hi <= std::numeric_limits<int64_t>::max();
+  return lo >= -(i128(1) << (bits - 1)) && hi < (i128(1) << (bits - 1));
 }
+/// The codes each value of n can take, [lo, hi]: its type's range; a
+/// Constant's code; for a Quantize whose argument's codes all round into its
+/// type without overflow, the rounded extremes (rounding is monotone, so the
+/// codes between round in between) — e.g. an output port's wide type over a
+/// narrow sum.
+std::vector<std::pair<int64_t, int64_t>> code_ranges(const Netlist& n) {
+  std::vector<std::pair<int64_t, int64_t>> r;
+  r.reserve(n.values.size());
+  for (const NetValue& v : n.values) {
+    std::pair<int64_t, int64_t> c{v.type.min_raw(), v.type.max_raw()};
+    if (v.op == NetOp::Const) {
+      c = {v.konst, v.konst};
+    } else if (v.op == NetOp::Quantize) {
+      const auto [lo, hi] = r[size_t(v.args[0])];
+      const int from = n.values[size_t(v.args[0])].type.frac_bits() - v.shift_a;
+      Fixed sat = v.type;
+      sat.overflow = Overflow::SAT;
+      const int64_t ql = quantize(i128(lo), from, sat), qh = quantize(i128(hi), from, sat);
+      if (ql > sat.min_raw() && qh < sat.max_raw()) c = {ql, qh};
+    }
+    r.push_back(c);
+  }
+  return r;
+}
+
 }  // namespace
 
 struct NetlistEmulator::Plan {
@@ -45,6 +73,7 @@ struct NetlistEmulator::Plan {
   std::vector<std::pair<int, int64_t>> consts;  ///< constant slots and their codes (filled once)
   std::vector<int> slot;         ///< slot of each value (-1: not evaluated)
   int n_slots = 0;
+  bool narrow = false;           ///< every evaluated value fits int32: int32 lanes (else int64)
   std::vector<int64_t> port_col;  ///< column of each input port's first element
   int64_t in_size = 0, out_size = 0;
 };
@@ -69,6 +98,11 @@ void build_program(const Netlist& n, bool compact, NetlistEmulator::Plan& P) {
       last[size_t(a)] = std::max(last[size_t(a)], i);
     }
   }
+  const std::vector<std::pair<int64_t, int64_t>> codes = code_ranges(n);
+  P.narrow = true;
+  for (int i = 0; i < nv; ++i)
+    if (live[size_t(i)]) P.narrow = P.narrow && codes[size_t(i)].first >= INT32_MIN && codes[size_t(i)].second <= INT32_MAX;
+  const int bits = P.narrow ? 32 : 64;
   P.slot.assign(size_t(nv), -1);
   std::vector<int> free_slots;
   auto take = [&]() {
@@ -96,7 +130,7 @@ void build_program(const Netlist& n, bool compact, NetlistEmulator::Plan& P) {
     const NetStep& st = P.steps[size_t(i)];
     op.ea = st.shift_a(), op.eb = st.shift_b();
     auto type = [&](size_t k) -> const Fixed& { return n.values[size_t(v.args[k])].type; };
-    const bool sh = op.ea <= 62 && op.eb <= 62;
+    const bool sh = op.ea <= bits - 2 && op.eb <= bits - 2;
     switch (v.op) {
       case NetOp::Input:
         op.kind = Op::Input;
@@ -110,7 +144,7 @@ void build_program(const Netlist& n, bool compact, NetlistEmulator::Plan& P) {
       case NetOp::Max:
       case NetOp::Min:
       case NetOp::Cmp:
-        op.kind = !(shifted_fits(type(0), op.ea) && shifted_fits(type(1), op.eb)) ? Op::Generic
+        op.kind = !(shifted_fits(type(0), op.ea, bits) && shifted_fits(type(1), op.eb, bits)) ? Op::Generic
                   : v.op == NetOp::Cmp                                             ? Op::Cmp
                                                                                    : Op::MinMax;
         op.flag = v.op == NetOp::Max;
@@ -153,21 +187,23 @@ std::shared_ptr<const NetlistEmulator::Plan> NetlistEmulator::make_plan(bool com
 
 int64_t NetlistEmulator::input_size() const { return plan_->in_size; }
 int64_t NetlistEmulator::output_size() const { return plan_->out_size; }
+int NetlistEmulator::lane_bits() const { return plan_->narrow ? 32 : 64; }
 
-template <class Emit>
+template <class T, class Emit>
 void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows, Emit&& emit) const {
   using Op = Plan::Op;
   const Netlist& N = *n_;
-  std::vector<int64_t> buf(size_t(P.n_slots) * size_t(kChunk));
-  for (const auto& [s, k] : P.consts) std::fill_n(&buf[size_t(s) * kChunk], kChunk, k);
+  std::vector<T> buf(size_t(P.n_slots) * size_t(kChunk));
+  std::vector<int64_t> wide(2 * size_t(kChunk));  // int32 lanes: a Quantize's or a 128-bit op's operands as int64
+  for (const auto& [s, k] : P.consts) std::fill_n(&buf[size_t(s) * kChunk], kChunk, T(k));
   Progress bar("netlist emulator", rows, "vectors");
   for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
     const int64_t m = std::min(kChunk, rows - r0);
     for (const Op& op : P.ops) {
-      int64_t* o = &buf[size_t(op.out) * kChunk];
-      const int64_t* a = &buf[size_t(op.a) * kChunk];
-      const int64_t* b = &buf[size_t(op.b) * kChunk];
-      const int64_t* c = &buf[size_t(op.c) * kChunk];
+      T* o = &buf[size_t(op.out) * kChunk];
+      const T* a = &buf[size_t(op.a) * kChunk];
+      const T* b = &buf[size_t(op.b) * kChunk];
+      const T* c = &buf[size_t(op.c) * kChunk];
       switch (op.kind) {
         case Op::Input: {
           const NetValue& v = N.values[size_t(op.value)];
@@ -178,7 +214,7 @@ void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows
               throw Error(N.source, "netlist input event " + std::to_string(r0 + r) + ", port '" +
                                         N.inputs[size_t(v.port)].name + "' element " + std::to_string(v.index) +
                                         ": code " + std::to_string(x) + " outside " + v.type.str());
-            o[r] = x;
+            o[r] = T(x);
           }
           break;
         }
@@ -186,7 +222,17 @@ void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows
         case Op::Neg: netk::neg(a, op.ea, o, m); break;
         case Op::Mul: netk::mul(a, b, op.ea, o, m); break;
         case Op::Relu: netk::relu(a, op.ea, o, m); break;
-        case Op::Quantize: P.steps[size_t(op.value)].cast().apply(a, o, m); break;
+        case Op::Quantize: {
+          const CastPlan& cast = P.steps[size_t(op.value)].cast();
+          if constexpr (std::is_same_v<T, int64_t>) {
+            cast.apply(a, o, m);
+          } else {
+            netk::widen(a, wide.data(), m);
+            cast.apply(wide.data(), wide.data(), m);
+            netk::narrow(wide.data(), o, m);
+          }
+          break;
+        }
         case Op::MinMax: netk::minmax(op.flag, a, op.ea, b, op.eb, o, m); break;
         case Op::Cmp: netk::cmp(N.values[size_t(op.value)].cmp, a, op.ea, b, op.eb, o, m); break;
         case Op::Mux: netk::mux(a, b, op.ea, c, op.eb, o, m); break;
@@ -197,7 +243,7 @@ void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows
         }
         case Op::Generic: {
           const NetStep& s = P.steps[size_t(op.value)];
-          for (int64_t r = 0; r < m; ++r) o[r] = s(a[r], b[r], c[r]);
+          for (int64_t r = 0; r < m; ++r) o[r] = T(s(a[r], b[r], c[r]));
           break;
         }
       }
@@ -211,15 +257,17 @@ std::vector<int64_t> NetlistEmulator::run(const int64_t* raw, int64_t rows) cons
   const Plan& P = *plan_;
   const int64_t osz = P.out_size;
   std::vector<int64_t> y(size_t(rows * osz));
-  run_chunks(P, raw, rows, [&](int64_t r0, int64_t m, const int64_t* buf) {
+  auto emit = [&](int64_t r0, int64_t m, const auto* buf) {
     int64_t col = 0;
     for (const NetPort& p : n_->outputs)
       for (int v : p.values) {
-        const int64_t* src = &buf[size_t(P.slot[size_t(v)]) * kChunk];
+        const auto* src = &buf[size_t(P.slot[size_t(v)]) * kChunk];
         for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * osz + col)] = src[r];
         ++col;
       }
-  });
+  };
+  if (P.narrow) run_chunks<int32_t>(P, raw, rows, emit);
+  else run_chunks<int64_t>(P, raw, rows, emit);
   return y;
 }
 
@@ -227,10 +275,12 @@ std::vector<int64_t> NetlistEmulator::run_all(const int64_t* raw, int64_t rows) 
   const std::shared_ptr<const Plan> full = make_plan(false);
   const int64_t nv = int64_t(n_->values.size());
   std::vector<int64_t> y(size_t(rows * nv));
-  run_chunks(*full, raw, rows, [&](int64_t r0, int64_t m, const int64_t* buf) {
+  auto emit = [&](int64_t r0, int64_t m, const auto* buf) {
     for (int64_t v = 0; v < nv; ++v)
       for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * nv + v)] = buf[size_t(full->slot[size_t(v)]) * kChunk + r];
-  });
+  };
+  if (full->narrow) run_chunks<int32_t>(*full, raw, rows, emit);
+  else run_chunks<int64_t>(*full, raw, rows, emit);
   return y;
 }
 

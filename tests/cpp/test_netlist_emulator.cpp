@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
 
 #include "netlist/net_eval.hpp"
 #include "netlist_fixture.hpp"
@@ -23,8 +24,8 @@ Fixed random_type(std::mt19937_64& g, int max_w) {
 }
 
 /// Appends an exact op with the smallest type holding its result, or returns
-/// -1 when that needs more than 64 bits.
-int exact(Netlist& n, NetValue v) {
+/// -1 when that needs more than max_bits bits.
+int exact(Netlist& n, NetValue v, int max_bits) {
   v.type = Fixed();
   Interval r = net_interval(n, v);
   try {
@@ -32,17 +33,18 @@ int exact(Netlist& n, NetValue v) {
   } catch (const FixedTypeError&) {
     return -1;
   }
-  return n.add(v);
+  return v.type.width + !v.type.is_signed > max_bits ? -1 : n.add(v);
 }
 
 /// A random netlist of `ops` values over 5 inputs and 3 constants (the
 /// constants first: their slots must not be reused), outputs the last 6
-/// values and 4 random ones.
-Netlist random_netlist(std::mt19937_64& g, int ops) {
+/// values and 4 random ones; narrow: every value fits int32 (else inputs up to
+/// 40 bits and values up to 64).
+Netlist random_netlist(std::mt19937_64& g, int ops, bool narrow) {
   Netlist n;
   n.source = "unit";
   for (int k = 0; k < 5; ++k) {
-    Fixed t = random_type(g, k < 3 ? 12 : 40);  // some narrow, some wide
+    Fixed t = random_type(g, k < 3 || narrow ? 12 : 40);  // some narrow, some wide
     n.inputs.push_back(NetPort{"in_" + std::to_string(k), "x" + std::to_string(k), t, {}});
     NetValue v;
     v.op = NetOp::Input;
@@ -104,7 +106,7 @@ Netlist random_netlist(std::mt19937_64& g, int ops) {
         continue;
       }
     }
-    exact(n, v);
+    exact(n, v, narrow ? 32 : 64);
   }
   const int nv = int(n.values.size());
   std::vector<int> outs;
@@ -138,8 +140,10 @@ std::vector<int64_t> reference(const Netlist& n, const std::vector<int64_t>& x, 
 TEST(NetlistEmulatorProgram, RandomNetlistsEqualTheDefinitionOnEveryValue) {
   std::mt19937_64 g(7);
   const int64_t rows = 600;  // two full blocks of 256 and a partial one
+  int wide_runs = 0;         // netlists on int64 lanes
   for (int seed = 0; seed < 40; ++seed) {
-    Netlist n = random_netlist(g, 60);
+    const bool narrow = seed % 2 == 0;
+    Netlist n = random_netlist(g, 60, narrow);
     std::vector<int64_t> x;
     for (int64_t r = 0; r < rows; ++r)
       for (const NetPort& p : n.inputs) {
@@ -152,6 +156,8 @@ TEST(NetlistEmulatorProgram, RandomNetlistsEqualTheDefinitionOnEveryValue) {
       }
     const std::vector<int64_t> want = reference(n, x, rows);
     NetlistEmulator e(n);
+    if (narrow) ASSERT_EQ(e.lane_bits(), 32) << "seed " << seed;
+    wide_runs += e.lane_bits() == 64;
     const std::vector<int64_t> y = e.run(x.data(), rows), all = e.run_all(x.data(), rows);
     ASSERT_EQ(all, want) << "seed " << seed << "\n" << to_text(n);
     const size_t nv = n.values.size(), no = n.outputs.size();
@@ -160,6 +166,7 @@ TEST(NetlistEmulatorProgram, RandomNetlistsEqualTheDefinitionOnEveryValue) {
         ASSERT_EQ(y[size_t(r) * no + k], want[size_t(r) * nv + size_t(n.outputs[k].values[0])])
             << "seed " << seed << " event " << r << " output " << k;
   }
+  EXPECT_GE(wide_runs, 10);  // both lane types were exercised
 }
 
 TEST(NetlistEmulatorProgram, WideComparisonsTakeThe128BitPath) {
@@ -175,6 +182,28 @@ TEST(NetlistEmulatorProgram, WideComparisonsTakeThe128BitPath) {
   std::vector<int64_t> x = {big, 1, -big, -1, 0, 0, -1, -128};
   std::vector<int64_t> y = test::run(n, {c}, x);
   EXPECT_EQ(y, (std::vector<int64_t>{1, 0, 1, 0}));
+}
+
+TEST(NetlistEmulatorProgram, WideOutputCastOfANarrowValueRunsOnInt32LanesWhenItsCodesFit) {
+  // an output port's wide type over a narrow value: a lossless cast whose
+  // codes (x << 16, |x| < 2^7) fit int32, so the program runs on int32 lanes
+  for (const char* in : {"fixed<8,4>", "fixed<24,24>"}) {
+    Netlist n = test::with_input(parse_fixed(in), 1);
+    NetValue q;
+    q.op = NetOp::Quantize;
+    q.args = {0};
+    q.type = parse_fixed(std::string(in) == "fixed<8,4>" ? "fixed<40,20>" : "fixed<40,30>");
+    const int v = n.add(q);
+    n.outputs.push_back(NetPort{"out_y", "y", q.type, {v}});
+    NetlistEmulator e(n);
+    const Fixed t = parse_fixed(in);
+    const int shift = q.type.frac_bits() - t.frac_bits();  // 16, then 10: codes up to 2^23, then 2^33
+    EXPECT_EQ(e.lane_bits(), shift == 16 ? 32 : 64) << in;
+    std::vector<int64_t> x = {t.min_raw(), t.max_raw(), -1, 0, 1};
+    std::vector<int64_t> want;
+    for (int64_t c : x) want.push_back(c * (int64_t(1) << shift));
+    EXPECT_EQ(e.run(x.data(), int64_t(x.size())), want) << in;
+  }
 }
 
 }  // namespace

@@ -10,8 +10,9 @@
 namespace nanogate {
 
 /// Executes a Netlist on batches of events, exactly (values up to 64 bits,
-/// 128-bit intermediates where wrap-around int64 arithmetic is not exact),
-/// compiled once into a straight-line program over blocks of 256 events. The RTL generated from the same netlist must give
+/// 128-bit intermediates where wrap-around arithmetic is not exact),
+/// compiled once into a straight-line program over blocks of 256 events on
+/// int32 lanes when every value fits 32 bits, else int64 lanes. The RTL generated from the same netlist must give
 /// the same bits (pipelining changes timing only).
 class NetlistEmulator {
  public:
@@ -28,6 +29,10 @@ class NetlistEmulator {
   /// Throws nanogate::Error for a code outside its port type.
   std::vector<int64_t> run(const int64_t* raw, int64_t rows) const;
 
+  /// The lanes run() computes on: 32 when every value an output depends on
+  /// fits int32, else 64 (bits).
+  int lane_bits() const;
+
   /// As run, also returning every value (rows × values.size()) for debugging.
   std::vector<int64_t> run_all(const int64_t* raw, int64_t rows) const;
 
@@ -35,9 +40,10 @@ class NetlistEmulator {
   struct Plan;
 
  private:
-  /// Runs events [0, rows) in chunks of `plan`; emit(row0, n, buf) sees each
-  /// chunk's slots (value v at buf[plan.slot[v] * chunk + r]).
-  template <class Emit>
+  /// Runs events [0, rows) in chunks of `plan` on lanes of type T (int32_t
+  /// or int64_t); emit(row0, n, buf) sees each chunk's slots (value v at
+  /// buf[plan.slot[v] * chunk + r], a const T*).
+  template <class T, class Emit>
   void run_chunks(const Plan& plan, const int64_t* raw, int64_t rows, Emit&& emit) const;
   /// Compiles the program: compact, the values outputs depend on in reused
   /// slots; else every value in its own slot (run_all).
