@@ -27,12 +27,12 @@ CastPlan::CastPlan(int from_frac, const Fixed& to) : to_(to), from_frac_(from_fr
 /// 0 signed WRAP, 1 unsigned WRAP, 2 SAT. The WRAP/SAT formulas return r
 /// unchanged when it is in range, so they need no range test, and the loops
 /// are branch-free (vectorized in the AVX2 / AVX-512 clones below).
-template <int Kind, int Ovf, bool Relu>
-[[gnu::always_inline]] inline void CastPlan::loop(const CastPlan& p, const int64_t* src, int64_t* dst, int64_t n) {
+template <int Kind, int Ovf, bool Relu, class T>
+[[gnu::always_inline]] inline void CastPlan::loop(const CastPlan& p, const T* src, T* dst, int64_t n) {
   if constexpr (Kind == 0) {
     for (int64_t k = 0; k < n; ++k) {
       int64_t v = src[k];
-      dst[k] = Relu && v <= 0 ? 0 : p(v);
+      dst[k] = T(Relu && v <= 0 ? 0 : p(v));
     }
   } else {
     if constexpr (Kind == 5) {  // a left shift that could overflow 64 bits: per value
@@ -41,7 +41,7 @@ template <int Kind, int Ovf, bool Relu>
       uint64_t worst = 0;
       for (int64_t k = 0; k < n; ++k) worst = std::max(worst, uint64_t(src[k]) - uint64_t(p.min_in_));
       if (worst > span) {
-        loop<0, Ovf, Relu>(p, src, dst, n);
+        loop<0, Ovf, Relu, T>(p, src, dst, n);
         return;
       }
     }
@@ -72,8 +72,40 @@ template <int Kind, int Ovf, bool Relu>
       if constexpr (Ovf == 0) r = int64_t(uint64_t(r) << sh) >> sh;
       else if constexpr (Ovf == 1) r = int64_t(uint64_t(r) & mask);
       else r = std::min(std::max(r, lo), hi);
-      dst[k] = r;
+      dst[k] = T(r);
     }
+  }
+}
+
+/// The loops of kinds 1-4 on int32 codes in int32 arithmetic (the same
+/// formulas as loop's, 32 bits wide): for right shifts d <= 30 into types of
+/// at most 32 bits (31 unsigned), where every intermediate fits int32 (fl + 1
+/// <= 2^30; half - 1 - rem, half - (rem + 1) >= -2^31).
+template <int Kind, int Ovf>
+[[gnu::always_inline]] inline void loop32(int d, int width, int32_t lo, int32_t hi, const int32_t* src, int32_t* dst,
+                                          int64_t n) {
+  const int sh = 32 - width;
+  const uint32_t mask = width >= 32 ? ~uint32_t(0) : (uint32_t(1) << width) - 1;
+  const int32_t half = Kind == 2 || Kind == 3 ? int32_t(1) << (d - 1) : 0;
+  const int32_t low = Kind >= 1 && Kind <= 3 ? int32_t((uint32_t(1) << d) - 1) : 0;
+  for (int64_t k = 0; k < n; ++k) {
+    const int32_t v = src[k];
+    int32_t r;
+    if constexpr (Kind == 1) {
+      r = v >> d;
+    } else if constexpr (Kind == 2) {
+      int32_t fl = v >> d, rem = v & low;
+      r = fl + int32_t(uint32_t(half - 1 - rem) >> 31);
+    } else if constexpr (Kind == 3) {
+      int32_t fl = v >> d, rem = v & low;
+      r = fl + int32_t(uint32_t(half - (rem + (fl & 1))) >> 31);
+    } else {
+      r = v;
+    }
+    if constexpr (Ovf == 0) r = int32_t(uint32_t(r) << sh) >> sh;
+    else if constexpr (Ovf == 1) r = int32_t(uint32_t(r) & mask);
+    else r = std::min(std::max(r, lo), hi);
+    dst[k] = r;
   }
 }
 
@@ -83,17 +115,28 @@ namespace {
       const CastPlan& p, const int64_t* s, int64_t* d, int64_t n) {                               \
     CastPlan::loop<K, O, R>(p, s, d, n);                                                           \
   }
-#define NG_CLONES(K)   \
-  NG_CLONE(K, 0, 0) NG_CLONE(K, 1, 0) NG_CLONE(K, 2, 0) NG_CLONE(K, 0, 1) NG_CLONE(K, 1, 1) NG_CLONE(K, 2, 1)
+#define NG_CLONE32(K, O)                                                                          \
+  __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void cast32_##K##_##O(   \
+      const CastPlan& p, const int32_t* s, int32_t* d, int64_t n) {                              \
+    if (K <= 4 && p.narrow32())                                                                   \
+      loop32<K, O>(p.shift(), p.type().width, int32_t(p.type().min_raw()), int32_t(p.type().max_raw()), s, d, n); \
+    else                                                                                          \
+      CastPlan::loop<K, O, false>(p, s, d, n);                                                    \
+  }
+#define NG_CLONES(K)                                                                                          \
+  NG_CLONE(K, 0, 0) NG_CLONE(K, 1, 0) NG_CLONE(K, 2, 0) NG_CLONE(K, 0, 1) NG_CLONE(K, 1, 1) NG_CLONE(K, 2, 1) \
+  NG_CLONE32(K, 0) NG_CLONE32(K, 1) NG_CLONE32(K, 2)
 NG_CLONES(1)
 NG_CLONES(2)
 NG_CLONES(3)
 NG_CLONES(4)
 NG_CLONES(5)
 #undef NG_CLONES
+#undef NG_CLONE32
 #undef NG_CLONE
 void cast_any(const CastPlan& p, const int64_t* s, int64_t* d, int64_t n) { CastPlan::loop<0, 0, false>(p, s, d, n); }
 void cast_any_relu(const CastPlan& p, const int64_t* s, int64_t* d, int64_t n) { CastPlan::loop<0, 0, true>(p, s, d, n); }
+void cast32_any(const CastPlan& p, const int32_t* s, int32_t* d, int64_t n) { CastPlan::loop<0, 0, false>(p, s, d, n); }
 }  // namespace
 
 namespace {
@@ -169,6 +212,7 @@ void CastPlan::choose_batch() {
   case K:                                                                                \
     batch_ = ovf == 0 ? &cast_##K##_0_0 : ovf == 1 ? &cast_##K##_1_0 : &cast_##K##_2_0;      \
     batch_relu_ = ovf == 0 ? &cast_##K##_0_1 : ovf == 1 ? &cast_##K##_1_1 : &cast_##K##_2_1; \
+    batch32_ = ovf == 0 ? &cast32_##K##_0 : ovf == 1 ? &cast32_##K##_1 : &cast32_##K##_2;     \
     break;
   switch (kind) {
     NG_PICK(1)
@@ -179,6 +223,7 @@ void CastPlan::choose_batch() {
     default:
       batch_ = &cast_any;
       batch_relu_ = &cast_any_relu;
+      batch32_ = &cast32_any;
   }
 #undef NG_PICK
 }

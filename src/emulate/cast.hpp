@@ -47,12 +47,21 @@ class CastPlan {
     }
   }
   const Fixed& type() const { return to_; }
+  /// from_frac - to.frac_bits(): a right shift when > 0.
+  int shift() const { return d_; }
+  /// The int32 loops compute in 32 bits: a fast-path cast (no shift or a
+  /// right shift of at most 30 bits) into a type of at most 32 bits (31 unsigned).
+  bool narrow32() const { return !slow_ && d_ >= 0 && d_ <= 30 && to_.width <= (to_.is_signed ? 32 : 31); }
 
   /// dst[k] = (*this)(src[k]) for k < n; src == dst is allowed. Runs a loop
   /// specialized for this plan's shift, rounding and overflow (chosen once).
   void apply(const int64_t* src, int64_t* dst, int64_t n) const { batch_(*this, src, dst, n); }
   /// dst[k] = src[k] > 0 ? (*this)(src[k]) : 0 (a ReLU fused with the cast).
   void apply_relu(const int64_t* src, int64_t* dst, int64_t n) const { batch_relu_(*this, src, dst, n); }
+  /// apply on int32 codes (the same 64-bit arithmetic; each result stored as
+  /// int32): the caller guarantees that every result fits int32 (e.g. the
+  /// netlist emulator's code ranges); a result that does not is truncated.
+  void apply(const int32_t* src, int32_t* dst, int64_t n) const { batch32_(*this, src, dst, n); }
   /// True when the cast returns every raw code of type `src` (at this plan's
   /// source binary point) unchanged: same binary point, range inside ours.
   bool identity_for(const Fixed& src) const {
@@ -63,12 +72,14 @@ class CastPlan {
     return !slow_ && d_ == 0 && 0 >= lo_ && src.max_raw() <= hi_;
   }
 
-  /// The batch loops (cast.cpp), public for their per-ISA clones only.
-  template <int Kind, int Ovf, bool Relu>
-  static void loop(const CastPlan& p, const int64_t* src, int64_t* dst, int64_t n);
+  /// The batch loops (cast.cpp), public for their per-ISA clones only; T:
+  /// the codes' storage (int64_t, or int32_t for apply's int32 overload).
+  template <int Kind, int Ovf, bool Relu, class T>
+  static void loop(const CastPlan& p, const T* src, T* dst, int64_t n);
 
  private:
   using Batch = void (*)(const CastPlan&, const int64_t*, int64_t*, int64_t);
+  using Batch32 = void (*)(const CastPlan&, const int32_t*, int32_t*, int64_t);
   void choose_batch();
   [[gnu::always_inline]] int64_t round_up(int64_t fl, int64_t rem, int64_t v) const {
     if (rem == 0) return 0;
@@ -92,6 +103,7 @@ class CastPlan {
   int64_t min_in_ = 0, max_in_ = 0;  ///< inputs a left shift cannot overflow
   bool slow_ = false;
   Batch batch_ = nullptr, batch_relu_ = nullptr;
+  Batch32 batch32_ = nullptr;
 };
 
 /// quantize(double, t) for doubles whose scaled value v * 2^F is a normal

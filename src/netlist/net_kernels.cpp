@@ -16,12 +16,20 @@ template <class T>
   return T(U<T>(a) << e);
 }
 
-template <class T>
-[[gnu::always_inline]] inline void add_loop(const T* a, int ea, const T* b, int eb, bool sub, T* o, int64_t n) {
-  if (sub)
-    for (int64_t r = 0; r < n; ++r) o[r] = T(U<T>(shl(a[r], ea)) - U<T>(shl(b[r], eb)));
-  else
-    for (int64_t r = 0; r < n; ++r) o[r] = T(U<T>(shl(a[r], ea)) + U<T>(shl(b[r], eb)));
+template <class T, bool Sub, bool ShiftA, bool ShiftB>
+[[gnu::always_inline]] inline void add_loop(const T* a, int ea, const T* b, int eb, T* o, int64_t n) {
+  for (int64_t r = 0; r < n; ++r) {
+    const U<T> x = ShiftA ? U<T>(shl(a[r], ea)) : U<T>(a[r]), y = ShiftB ? U<T>(shl(b[r], eb)) : U<T>(b[r]);
+    o[r] = T(Sub ? x - y : x + y);
+  }
+}
+/// add_loop without the shifts that are 0 (most adder-graph terms shift one operand at most).
+template <class T, bool Sub>
+[[gnu::always_inline]] inline void add_loops(const T* a, int ea, const T* b, int eb, T* o, int64_t n) {
+  if (ea == 0 && eb == 0) add_loop<T, Sub, false, false>(a, ea, b, eb, o, n);
+  else if (ea == 0) add_loop<T, Sub, false, true>(a, ea, b, eb, o, n);
+  else if (eb == 0) add_loop<T, Sub, true, false>(a, ea, b, eb, o, n);
+  else add_loop<T, Sub, true, true>(a, ea, b, eb, o, n);
 }
 template <class T>
 [[gnu::always_inline]] inline void neg_loop(const T* a, int ea, T* o, int64_t n) {
@@ -71,7 +79,8 @@ template <class T>
 #define NG_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #define NG_NETK_DEFINE(T)                                                                                         \
   NG_CLONES void add(const T* a, int ea, const T* b, int eb, bool sub, T* o, int64_t n) {                         \
-    add_loop(a, ea, b, eb, sub, o, n);                                                                            \
+    if (sub) add_loops<T, true>(a, ea, b, eb, o, n);                                                              \
+    else add_loops<T, false>(a, ea, b, eb, o, n);                                                                 \
   }                                                                                                               \
   NG_CLONES void neg(const T* a, int ea, T* o, int64_t n) { neg_loop(a, ea, o, n); }                              \
   NG_CLONES void mul(const T* a, const T* b, int ea, T* o, int64_t n) { mul_loop(a, b, ea, o, n); }               \
@@ -93,12 +102,6 @@ NG_NETK_DEFINE(int32_t)
 NG_NETK_DEFINE(int64_t)
 #undef NG_NETK_DEFINE
 
-NG_CLONES void widen(const int32_t* a, int64_t* o, int64_t n) {
-  for (int64_t r = 0; r < n; ++r) o[r] = a[r];
-}
-NG_CLONES void narrow(const int64_t* a, int32_t* o, int64_t n) {
-  for (int64_t r = 0; r < n; ++r) o[r] = int32_t(a[r]);
-}
 #undef NG_CLONES
 
 }  // namespace nanogate::netk

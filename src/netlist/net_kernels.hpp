@@ -45,9 +45,4 @@ NG_NETK_DECLARE(int32_t)
 NG_NETK_DECLARE(int64_t)
 #undef NG_NETK_DECLARE
 
-/// o[r] = a[r] (widening / narrowing copies between lane types; narrowing
-/// requires every value to fit int32).
-void widen(const int32_t* a, int64_t* o, int64_t n);
-void narrow(const int64_t* a, int32_t* o, int64_t n);
-
 }  // namespace nanogate::netk

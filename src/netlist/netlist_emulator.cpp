@@ -7,12 +7,13 @@
 // a slot of kChunk codes that is reused once its last reader has run (a
 // linear-scan allocation over the SSA order), so the working set is the
 // netlist's widest cut, not its size. Values nothing reads (no output
-// depends on them) are not evaluated; inputs always are (their range check).
+// depends on them) are not evaluated; inputs always are (their range check);
+// a cast that changes no code of its argument shares the argument's slot.
 #include "nanogate/netlist/netlist_emulator.hpp"
 
 #include <algorithm>
 #include <climits>
-#include <type_traits>
+#include <stdexcept>
 
 #include "nanogate/error.hpp"
 #include "nanogate/progress.hpp"
@@ -61,13 +62,19 @@ std::vector<std::pair<int64_t, int64_t>> code_ranges(const Netlist& n) {
 struct NetlistEmulator::Plan {
   /// One evaluated value: how, into which slot, from which slots.
   struct Op {
-    enum Kind { Input, Add, Neg, Mul, Relu, Quantize, MinMax, Cmp, Mux, Lut, Generic } kind = Generic;
+    enum Kind { Add, Neg, Mul, Relu, Quantize, MinMax, Cmp, Mux, Lut, Generic } kind = Generic;
     int value = 0;               ///< netlist value index
     int out = 0, a = 0, b = 0, c = 0;  ///< slots of the value and of its arguments
     int ea = 0, eb = 0;          ///< argument shifts (NetStep::shift_a / shift_b)
     bool flag = false;           ///< Add: subtract; MinMax: max
-    int64_t col = 0;             ///< Input: column in the event row
   };
+  /// An input element: copied from its column of the event rows into its
+  /// slot (a slot of its own: inputs are written before the program runs).
+  struct In {
+    int value = 0, slot = 0;
+    int64_t col = 0, lo = 0, hi = 0;  ///< column in the event row; the port type's codes
+  };
+  std::vector<In> inputs;
   std::vector<NetStep> steps;    ///< one per value (Input/Const: unused)
   std::vector<Op> ops;           ///< the program, in SSA order
   std::vector<std::pair<int, int64_t>> consts;  ///< constant slots and their codes (filled once)
@@ -99,6 +106,22 @@ void build_program(const Netlist& n, bool compact, NetlistEmulator::Plan& P) {
     }
   }
   const std::vector<std::pair<int64_t, int64_t>> codes = code_ranges(n);
+  // A Quantize that leaves every code of its argument unchanged (same binary
+  // point, the codes inside its type) is its argument: it shares the root's
+  // slot, which then lives until the last reader of any of its aliases.
+  std::vector<int> root(static_cast<size_t>(nv));
+  for (int i = 0; i < nv; ++i) {
+    const NetValue& v = n.values[size_t(i)];
+    root[size_t(i)] = i;
+    if (!compact || !live[size_t(i)] || v.op != NetOp::Quantize) continue;
+    const int a = v.args[0];
+    const auto [lo, hi] = codes[size_t(a)];
+    if (n.values[size_t(a)].type.frac_bits() - v.shift_a == v.type.frac_bits() && lo >= v.type.min_raw() &&
+        hi <= v.type.max_raw())
+      root[size_t(i)] = root[size_t(a)];
+  }
+  for (int i = 0; i < nv; ++i)
+    if (root[size_t(i)] != i) last[size_t(root[size_t(i)])] = std::max(last[size_t(root[size_t(i)])], last[size_t(i)]);
   P.narrow = true;
   for (int i = 0; i < nv; ++i)
     if (live[size_t(i)]) P.narrow = P.narrow && codes[size_t(i)].first >= INT32_MIN && codes[size_t(i)].second <= INT32_MAX;
@@ -115,9 +138,18 @@ void build_program(const Netlist& n, bool compact, NetlistEmulator::Plan& P) {
   for (int i = 0; i < nv; ++i) {
     if (!live[size_t(i)]) continue;
     const NetValue& v = n.values[size_t(i)];
+    if (root[size_t(i)] != i) {  // an identity cast: the root's slot
+      P.slot[size_t(i)] = P.slot[size_t(root[size_t(i)])];
+      continue;
+    }
     if (v.op == NetOp::Const) {  // a slot of its own, written once before the first block
       P.slot[size_t(i)] = P.n_slots++;
       P.consts.emplace_back(P.slot[size_t(i)], v.konst);
+      continue;
+    }
+    if (v.op == NetOp::Input) {  // a slot of its own, written before each block's program
+      P.slot[size_t(i)] = P.n_slots++;
+      P.inputs.push_back({i, P.slot[size_t(i)], P.port_col[size_t(v.port)] + v.index, v.type.min_raw(), v.type.max_raw()});
       continue;
     }
     const int s = take();
@@ -132,10 +164,6 @@ void build_program(const Netlist& n, bool compact, NetlistEmulator::Plan& P) {
     auto type = [&](size_t k) -> const Fixed& { return n.values[size_t(v.args[k])].type; };
     const bool sh = op.ea <= bits - 2 && op.eb <= bits - 2;
     switch (v.op) {
-      case NetOp::Input:
-        op.kind = Op::Input;
-        op.col = P.port_col[size_t(v.port)] + v.index;
-        break;
       case NetOp::Add: op.kind = sh ? Op::Add : Op::Generic, op.flag = v.sub; break;
       case NetOp::Neg: op.kind = sh ? Op::Neg : Op::Generic; break;
       case NetOp::Mul: op.kind = sh ? Op::Mul : Op::Generic; break;
@@ -154,14 +182,14 @@ void build_program(const Netlist& n, bool compact, NetlistEmulator::Plan& P) {
       default: break;
     }
     P.ops.push_back(op);
-    if (compact)  // arguments read for the last time are free once this value is written
+    if (compact)  // arguments (their roots) read for the last time are free once this value is written
       for (size_t k = 0; k < v.args.size(); ++k) {
-        const int a = v.args[k];
+        const int a = root[size_t(v.args[k])];
         if (last[size_t(a)] != i || n.values[size_t(a)].op == NetOp::Const) continue;
-        if (std::find(v.args.begin(), v.args.begin() + long(k), a) != v.args.begin() + long(k)) continue;
-        free_slots.push_back(P.slot[size_t(a)]);
+        bool seen = false;
+        for (size_t j = 0; j < k; ++j) seen = seen || root[size_t(v.args[j])] == a;
+        if (!seen) free_slots.push_back(P.slot[size_t(a)]);
       }
-    if (compact && last[size_t(i)] < 0) free_slots.push_back(s);  // an input no one reads
   }
 }
 
@@ -189,48 +217,56 @@ int64_t NetlistEmulator::input_size() const { return plan_->in_size; }
 int64_t NetlistEmulator::output_size() const { return plan_->out_size; }
 int NetlistEmulator::lane_bits() const { return plan_->narrow ? 32 : 64; }
 
+namespace {
+/// Throws the error for the first code of events [r0, r0 + m) outside its input port's type.
+[[noreturn]] void input_error(const NetlistEmulator::Plan& P, const Netlist& N, const int64_t* raw, int64_t r0, int64_t m) {
+  for (int64_t r = r0; r < r0 + m; ++r)
+    for (const NetlistEmulator::Plan::In& in : P.inputs) {
+      const int64_t x = raw[r * P.in_size + in.col];
+      if (x >= in.lo && x <= in.hi) continue;
+      const NetValue& v = N.values[size_t(in.value)];
+      throw Error(N.source, "netlist input event " + std::to_string(r) + ", port '" + N.inputs[size_t(v.port)].name +
+                                "' element " + std::to_string(v.index) + ": code " + std::to_string(x) + " outside " +
+                                v.type.str());
+    }
+  throw std::logic_error("input_error: no code out of range");
+}
+}  // namespace
+
 template <class T, class Emit>
 void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows, Emit&& emit) const {
   using Op = Plan::Op;
   const Netlist& N = *n_;
   std::vector<T> buf(size_t(P.n_slots) * size_t(kChunk));
-  std::vector<int64_t> wide(2 * size_t(kChunk));  // int32 lanes: a Quantize's or a 128-bit op's operands as int64
   for (const auto& [s, k] : P.consts) std::fill_n(&buf[size_t(s) * kChunk], kChunk, T(k));
   Progress bar("netlist emulator", rows, "vectors");
   for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
     const int64_t m = std::min(kChunk, rows - r0);
+    bool bad = false;  // the inputs, column by column; a code outside its port type is an error
+    const int64_t* rows0 = raw + r0 * P.in_size;
+    for (const Plan::In& in : P.inputs) {
+      const int64_t* x = rows0 + in.col;
+      const int64_t lo = in.lo, hi = in.hi, stride = P.in_size;
+      T* o = &buf[size_t(in.slot) * kChunk];
+      for (int64_t r = 0; r < m; ++r) {
+        const int64_t v = x[r * stride];
+        bad |= (v < lo) | (v > hi);
+        o[r] = T(v);
+      }
+    }
+    if (bad) input_error(P, N, raw, r0, m);
     for (const Op& op : P.ops) {
       T* o = &buf[size_t(op.out) * kChunk];
       const T* a = &buf[size_t(op.a) * kChunk];
       const T* b = &buf[size_t(op.b) * kChunk];
       const T* c = &buf[size_t(op.c) * kChunk];
       switch (op.kind) {
-        case Op::Input: {
-          const NetValue& v = N.values[size_t(op.value)];
-          const int64_t lo = v.type.min_raw(), hi = v.type.max_raw();
-          for (int64_t r = 0; r < m; ++r) {
-            int64_t x = raw[(r0 + r) * P.in_size + op.col];
-            if (x < lo || x > hi)
-              throw Error(N.source, "netlist input event " + std::to_string(r0 + r) + ", port '" +
-                                        N.inputs[size_t(v.port)].name + "' element " + std::to_string(v.index) +
-                                        ": code " + std::to_string(x) + " outside " + v.type.str());
-            o[r] = T(x);
-          }
-          break;
-        }
         case Op::Add: netk::add(a, op.ea, b, op.eb, op.flag, o, m); break;
         case Op::Neg: netk::neg(a, op.ea, o, m); break;
         case Op::Mul: netk::mul(a, b, op.ea, o, m); break;
         case Op::Relu: netk::relu(a, op.ea, o, m); break;
         case Op::Quantize: {
-          const CastPlan& cast = P.steps[size_t(op.value)].cast();
-          if constexpr (std::is_same_v<T, int64_t>) {
-            cast.apply(a, o, m);
-          } else {
-            netk::widen(a, wide.data(), m);
-            cast.apply(wide.data(), wide.data(), m);
-            netk::narrow(wide.data(), o, m);
-          }
+          P.steps[size_t(op.value)].cast().apply(a, o, m);  // int32 lanes: every result fits (code_ranges)
           break;
         }
         case Op::MinMax: netk::minmax(op.flag, a, op.ea, b, op.eb, o, m); break;

@@ -62,7 +62,7 @@ Netlist random_netlist(std::mt19937_64& g, int ops, bool narrow) {
   auto pick = [&]() { return int(g() % n.values.size()); };
   while (int(n.values.size()) < 8 + ops) {
     NetValue v;
-    const int kind = int(g() % 11);
+    const int kind = int(g() % 12);
     const int a = pick(), b = pick(), c = pick();
     switch (kind) {
       case 0:
@@ -92,6 +92,14 @@ Netlist random_netlist(std::mt19937_64& g, int ops, bool narrow) {
         v.op = NetOp::Quantize, v.args = {a}, v.shift_a = int(g() % 7) - 3;
         v.type = random_type(g, 16);
         v.type.rounding = Rounding(g() % 7);
+        v.type.overflow = Overflow(g() % 3);
+        n.add(v);
+        continue;
+      }
+      case 10: {  // a cast that changes no code (two more integer bits): shares its argument's slot
+        v.op = NetOp::Quantize, v.args = {a}, v.type = n.values[size_t(a)].type;
+        if (v.type.width + 2 > (v.type.is_signed ? 64 : 63)) continue;
+        v.type.width += 2, v.type.int_bits += 2;
         v.type.overflow = Overflow(g() % 3);
         n.add(v);
         continue;
