@@ -172,6 +172,26 @@ void check_single_assignment(const onnx::GraphProto& g, const std::string& src) 
     }
 }
 
+/// Every tensor the graph carries (initializers, tensor attributes) holds as
+/// many values as its shape says, of a data type nanogate reads (to_tensor's
+/// checks), and no node has a subgraph or a sparse tensor. onnx's shape
+/// inference trusts all of these: an INT64 initializer of one element with 12
+/// bytes of raw_data overflowed the heap in libonnx's ParseData (a
+/// structured-fuzz finding, opset 5), so the old-opset path runs this first.
+void check_tensors(const onnx::GraphProto& g, const std::string& src) {
+  for (const auto& t : g.initializer()) to_tensor(t, src, t.name());
+  if (g.sparse_initializer_size())
+    throw Error(src, "has sparse initializers, which nanogate does not read");
+  for (const auto& n : g.node())
+    for (const auto& a : n.attribute()) {
+      if (a.has_t()) to_tensor(a.t(), src, a.t().name().empty() ? n.name() + "." + a.name() : a.t().name());
+      for (const auto& t : a.tensors()) to_tensor(t, src, n.name() + "." + a.name());
+      if (a.has_g() || a.graphs_size() || a.has_sparse_tensor() || a.sparse_tensors_size())
+        throw Error(src, n.name(), n.op_type(),
+                    "attribute '" + a.name() + "' is a subgraph or a sparse tensor, which nanogate does not read");
+    }
+}
+
 }  // namespace
 
 Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
@@ -193,6 +213,7 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
       // The converter trusts its input (it dereferences undefined names: a segfault in libonnx), so
       // the model must be wired and pass onnx's own checker first (a ValidationError, caught below).
       check_wiring(model.graph(), src);
+      check_tensors(model.graph(), src);
       onnx::checker::check_model(model);
       onnx::shape_inference::InferShapes(model);  // the converter's adapters need every input's shape
       model = onnx::version_conversion::ConvertVersion(model, 7);

@@ -253,3 +253,18 @@ def test_a_tensor_computed_by_two_nodes_is_refused(tmp_path):
     path = save(tmp_path / "shadow.onnx", [helper.make_node("Relu", ["x"], ["x"], name="relu_x"),
                                            helper.make_node("Relu", ["x"], ["y"], name="relu_y")])
     assert_one_line_error(run_cli("inspect", path, check=False), "node 'relu_x' (Relu):", "also a graph input")
+
+
+def test_opset_5_initializer_with_too_much_raw_data_is_refused_before_shape_inference(tmp_path):
+    """One INT64 element with 12 bytes of raw_data: onnx's shape inference (run for the version
+    converter) copied all 12 into an 8-byte buffer (heap overflow in libonnx, structured-fuzz
+    finding; the sanitized CLI of CI's robustness stage reports it)."""
+    shape = TensorProto(name="shape", data_type=TensorProto.INT64, raw_data=b"\x01" * 12)  # dims []: one element
+    g = helper.make_graph([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], [shape])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 5)])
+    m.ir_version = 3
+    path = tmp_path / "old.onnx"
+    onnx.save(m, path)
+    assert_one_line_error(run_cli("inspect", path, check=False), f"{path}:", "initializer 'shape': raw_data size 12")
