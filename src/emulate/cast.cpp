@@ -2,6 +2,7 @@
 #include "emulate/cast.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace nanogate {
 
@@ -190,6 +191,18 @@ bool double_cast_fast(Rounding rnd, double scale, int64_t lo, int64_t hi, const 
   return false;
 }
 }  // namespace
+
+bool input_code(double v, const Fixed& t, const DoubleCast& dc, int64_t& out) {
+  if (dc.in_range(v, out)) [[likely]]
+    return true;  // in range after rounding: quantize(v) and, for WRAP, every check below passes
+  out = quantize(v, t);
+  if (t.overflow != Overflow::WRAP) return true;
+  Fixed sat = t;
+  sat.overflow = Overflow::SAT;
+  const double lsb = t.lsb();
+  return !(std::isnan(v) || quantize(v, sat) != out || v > t.value(t.max_raw()) + lsb ||
+           v < t.value(t.min_raw()) - lsb);
+}
 
 bool DoubleCast::apply_fast(const double* src, int64_t* dst, int64_t n) const {
   return fast_ && double_cast_fast(to_.rounding, scale_, lo_, hi_, src, dst, n);

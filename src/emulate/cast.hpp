@@ -173,4 +173,10 @@ class DoubleCast {
   bool fast_ = false;
 };
 
+/// The code of an input value v of type t, as both emulators read float
+/// inputs: quantize(v, t) (dc: DoubleCast(t), its fast path first), except
+/// that for a WRAP type a NaN or a value more than one LSB outside t's range
+/// (one that would wrap) is refused: returns false and leaves `out` unspecified.
+bool input_code(double v, const Fixed& t, const DoubleCast& dc, int64_t& out);
+
 }  // namespace nanogate

@@ -519,24 +519,12 @@ void Emulator::Impl::run_range(const double* x, const int64_t* fw, int64_t row0,
           for (int64_t i = 0; i < b.size; ++i) {
             double v = xc[r * I.in_size + col + i];
             int64_t raw;
-            // In range after rounding: quantize(v) and, for WRAP, every check below passes.
-            if (dc.in_range(v, raw)) [[likely]] {
-              bd[r * b.size + i] = raw;
-              continue;
-            }
-            raw = quantize(v, b.type);
-            if (b.type.overflow == Overflow::WRAP) {
-              Fixed sat = b.type;
-              sat.overflow = Overflow::SAT;
-              double lsb = b.type.lsb();
-              if (std::isnan(v) || quantize(v, sat) != raw || v > b.type.value(b.type.max_raw()) + lsb ||
-                  v < b.type.value(b.type.min_raw()) - lsb)
-                throw Error(I.model->source, "input '" + I.input_names[ii] + "' event " + std::to_string(r0 + r) +
-                                                 ", value " + std::to_string(col + i) + " = " + std::to_string(v) +
-                                                 " is outside the input type " + b.type.str() +
-                                                 " (configure a wider one: LayerName." + I.input_names[ii] +
-                                                 ".Precision.result)");
-            }
+            if (!input_code(v, b.type, dc, raw))
+              throw Error(I.model->source, "input '" + I.input_names[ii] + "' event " + std::to_string(r0 + r) +
+                                               ", value " + std::to_string(col + i) + " = " + std::to_string(v) +
+                                               " is outside the input type " + b.type.str() +
+                                               " (configure a wider one: LayerName." + I.input_names[ii] +
+                                               ".Precision.result)");
             bd[r * b.size + i] = raw;
           }
         }

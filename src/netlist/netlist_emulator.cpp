@@ -14,9 +14,11 @@
 #include <algorithm>
 #include <climits>
 #include <stdexcept>
+#include <type_traits>
 
 #include "nanogate/error.hpp"
 #include "nanogate/progress.hpp"
+#include "emulate/cast.hpp"
 #include "netlist/net_eval.hpp"
 #include "netlist/net_kernels.hpp"
 
@@ -82,6 +84,7 @@ struct NetlistEmulator::Plan {
   int n_slots = 0;
   bool narrow = false;           ///< every evaluated value fits int32: int32 lanes (else int64)
   std::vector<int64_t> port_col;  ///< column of each input port's first element
+  std::vector<DoubleCast> port_dc;  ///< each input port's cast from float values (run_values)
   int64_t in_size = 0, out_size = 0;
 };
 
@@ -205,6 +208,7 @@ std::shared_ptr<const NetlistEmulator::Plan> NetlistEmulator::make_plan(bool com
   for (const NetValue& v : n_->values)
     plan->steps.push_back(v.op == NetOp::Input || v.op == NetOp::Const ? NetStep() : NetStep(*n_, v));
   for (const NetPort& p : n_->inputs) {
+    plan->port_dc.emplace_back(p.type);
     plan->port_col.push_back(plan->in_size);
     plan->in_size += int64_t(p.values.size());
   }
@@ -231,10 +235,58 @@ namespace {
     }
   throw std::logic_error("input_error: no code out of range");
 }
+
+/// The input slots of events [r0, r0 + m) from raw codes (rows × in_size),
+/// column by column; a code outside its port type is an error.
+template <class T>
+void fill_codes(const NetlistEmulator::Plan& P, const Netlist& N, const int64_t* raw, int64_t r0, int64_t m, T* buf) {
+  bool bad = false;
+  const int64_t* rows0 = raw + r0 * P.in_size;
+  for (const NetlistEmulator::Plan::In& in : P.inputs) {
+    const int64_t* x = rows0 + in.col;
+    const int64_t lo = in.lo, hi = in.hi, stride = P.in_size;
+    T* o = &buf[size_t(in.slot) * kChunk];
+    for (int64_t r = 0; r < m; ++r) {
+      const int64_t v = x[r * stride];
+      bad |= (v < lo) | (v > hi);
+      o[r] = T(v);
+    }
+  }
+  if (bad) input_error(P, N, raw, r0, m);
+}
+
+/// The input slots of events [r0, r0 + m) from float values (rows × in_size),
+/// each cast to its port's type by input_code (the layer emulator's rule).
+template <class T>
+void fill_values(const NetlistEmulator::Plan& P, const Netlist& N, const double* x, int64_t r0, int64_t m, T* buf,
+                 std::vector<int64_t>& codes) {
+  codes.resize(size_t(m * P.in_size));
+  for (size_t p = 0; p < N.inputs.size(); ++p) {
+    const Fixed& t = N.inputs[p].type;
+    const DoubleCast& dc = P.port_dc[p];
+    const int64_t col = P.port_col[p], cnt = int64_t(N.inputs[p].values.size());
+    // one port over the whole row: the block's values in one branch-free batch
+    const bool whole = cnt == P.in_size && dc.apply_fast(x + r0 * P.in_size, codes.data(), m * cnt);
+    for (int64_t r = 0; r < m && !whole; ++r) {
+      const double* row = x + (r0 + r) * P.in_size + col;
+      int64_t* c = &codes[size_t(r * P.in_size + col)];
+      if (dc.apply_fast(row, c, cnt)) continue;
+      for (int64_t k = 0; k < cnt; ++k)
+        if (!input_code(row[k], t, dc, c[k]))
+          throw Error(N.source, "netlist input event " + std::to_string(r0 + r) + ", port '" + N.inputs[p].name +
+                                    "' element " + std::to_string(k) + ": value " + std::to_string(row[k]) +
+                                    " is outside " + t.str());
+    }
+  }
+  for (const NetlistEmulator::Plan::In& in : P.inputs) {
+    T* o = &buf[size_t(in.slot) * kChunk];
+    for (int64_t r = 0; r < m; ++r) o[r] = T(codes[size_t(r * P.in_size + in.col)]);
+  }
+}
 }  // namespace
 
-template <class T, class Emit>
-void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows, Emit&& emit) const {
+template <class T, class Fill, class Emit>
+void NetlistEmulator::run_chunks(const Plan& P, int64_t rows, Fill&& fill, Emit&& emit) const {
   using Op = Plan::Op;
   const Netlist& N = *n_;
   std::vector<T> buf(size_t(P.n_slots) * size_t(kChunk));
@@ -242,19 +294,7 @@ void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows
   Progress bar("netlist emulator", rows, "vectors");
   for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
     const int64_t m = std::min(kChunk, rows - r0);
-    bool bad = false;  // the inputs, column by column; a code outside its port type is an error
-    const int64_t* rows0 = raw + r0 * P.in_size;
-    for (const Plan::In& in : P.inputs) {
-      const int64_t* x = rows0 + in.col;
-      const int64_t lo = in.lo, hi = in.hi, stride = P.in_size;
-      T* o = &buf[size_t(in.slot) * kChunk];
-      for (int64_t r = 0; r < m; ++r) {
-        const int64_t v = x[r * stride];
-        bad |= (v < lo) | (v > hi);
-        o[r] = T(v);
-      }
-    }
-    if (bad) input_error(P, N, raw, r0, m);
+    fill(r0, m, buf.data());
     for (const Op& op : P.ops) {
       T* o = &buf[size_t(op.out) * kChunk];
       const T* a = &buf[size_t(op.a) * kChunk];
@@ -289,34 +329,56 @@ void NetlistEmulator::run_chunks(const Plan& P, const int64_t* raw, int64_t rows
   }
 }
 
-std::vector<int64_t> NetlistEmulator::run(const int64_t* raw, int64_t rows) const {
-  const Plan& P = *plan_;
+namespace {
+/// The output ports' codes of each block into y (rows × out_size).
+template <class T>
+void emit_outputs(const NetlistEmulator::Plan& P, const Netlist& N, std::vector<int64_t>& y, int64_t r0, int64_t m,
+                  const T* buf) {
   const int64_t osz = P.out_size;
-  std::vector<int64_t> y(size_t(rows * osz));
-  auto emit = [&](int64_t r0, int64_t m, const auto* buf) {
-    int64_t col = 0;
-    for (const NetPort& p : n_->outputs)
-      for (int v : p.values) {
-        const auto* src = &buf[size_t(P.slot[size_t(v)]) * kChunk];
-        for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * osz + col)] = src[r];
-        ++col;
-      }
-  };
-  if (P.narrow) run_chunks<int32_t>(P, raw, rows, emit);
-  else run_chunks<int64_t>(P, raw, rows, emit);
+  int64_t col = 0;
+  for (const NetPort& p : N.outputs)
+    for (int v : p.values) {
+      const T* src = &buf[size_t(P.slot[size_t(v)]) * kChunk];
+      for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * osz + col)] = src[r];
+      ++col;
+    }
+}
+}  // namespace
+
+template <class T>
+std::vector<int64_t> NetlistEmulator::run_lanes(const int64_t* raw, const double* x, int64_t rows) const {
+  const Plan& P = *plan_;
+  std::vector<int64_t> y(size_t(rows * P.out_size)), codes;
+  auto emit = [&](int64_t r0, int64_t m, const T* buf) { emit_outputs(P, *n_, y, r0, m, buf); };
+  if (raw) run_chunks<T>(P, rows, [&](int64_t r0, int64_t m, T* buf) { fill_codes(P, *n_, raw, r0, m, buf); }, emit);
+  else run_chunks<T>(P, rows, [&](int64_t r0, int64_t m, T* buf) { fill_values(P, *n_, x, r0, m, buf, codes); }, emit);
   return y;
+}
+
+std::vector<int64_t> NetlistEmulator::run(const int64_t* raw, int64_t rows) const {
+  return plan_->narrow ? run_lanes<int32_t>(raw, nullptr, rows) : run_lanes<int64_t>(raw, nullptr, rows);
+}
+
+std::vector<int64_t> NetlistEmulator::run_values(const double* x, int64_t rows) const {
+  return plan_->narrow ? run_lanes<int32_t>(nullptr, x, rows) : run_lanes<int64_t>(nullptr, x, rows);
 }
 
 std::vector<int64_t> NetlistEmulator::run_all(const int64_t* raw, int64_t rows) const {
   const std::shared_ptr<const Plan> full = make_plan(false);
+  const Plan& P = *full;
   const int64_t nv = int64_t(n_->values.size());
   std::vector<int64_t> y(size_t(rows * nv));
-  auto emit = [&](int64_t r0, int64_t m, const auto* buf) {
-    for (int64_t v = 0; v < nv; ++v)
-      for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * nv + v)] = buf[size_t(full->slot[size_t(v)]) * kChunk + r];
+  auto all = [&](auto* proto) {
+    using T = std::remove_pointer_t<decltype(proto)>;
+    run_chunks<T>(
+        P, rows, [&](int64_t r0, int64_t m, T* buf) { fill_codes(P, *n_, raw, r0, m, buf); },
+        [&](int64_t r0, int64_t m, const T* buf) {
+          for (int64_t v = 0; v < nv; ++v)
+            for (int64_t r = 0; r < m; ++r) y[size_t((r0 + r) * nv + v)] = buf[size_t(P.slot[size_t(v)]) * kChunk + r];
+        });
   };
-  if (full->narrow) run_chunks<int32_t>(*full, raw, rows, emit);
-  else run_chunks<int64_t>(*full, raw, rows, emit);
+  if (P.narrow) all(static_cast<int32_t*>(nullptr));
+  else all(static_cast<int64_t*>(nullptr));
   return y;
 }
 

@@ -3,9 +3,11 @@
 // (NetStep), on random netlists of every op with types from wide to 1 bit.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <string>
 
+#include "nanogate/error.hpp"
 #include "netlist/net_eval.hpp"
 #include "netlist_fixture.hpp"
 
@@ -211,6 +213,38 @@ TEST(NetlistEmulatorProgram, WideOutputCastOfANarrowValueRunsOnInt32LanesWhenIts
     std::vector<int64_t> want;
     for (int64_t c : x) want.push_back(c * (int64_t(1) << shift));
     EXPECT_EQ(e.run(x.data(), int64_t(x.size())), want) << in;
+  }
+}
+
+TEST(NetlistEmulatorProgram, FloatInputsAreCastAsTheLayerEmulatorCastsThem) {
+  // run_values = run on quantize(v, port type) codes, over whole blocks and
+  // the per-value path; a value that would wrap (or a NaN) is refused
+  for (const char* in : {"fixed<8,4,RND,WRAP>", "fixed<6,2,TRN,SAT>"}) {
+    const Fixed t = parse_fixed(in);
+    Netlist n = test::with_input(t, 3);
+    const int s = add_value(n, NetOp::Add, parse_fixed("fixed<9,5>"), {0, 1});
+    n.outputs.push_back(NetPort{"out_y", "y", n.values[size_t(s)].type, {s}});
+    n.outputs.push_back(NetPort{"out_z", "z", t, {2}});
+    std::mt19937_64 g(3);
+    std::uniform_real_distribution<double> u(t.value(t.min_raw()), t.value(t.max_raw()));
+    std::vector<double> x;
+    std::vector<int64_t> codes;
+    for (int k = 0; k < 3 * 700; ++k) {
+      double v = k % 7 == 0 ? std::ldexp(std::round(std::ldexp(u(g), 5)), -5) : u(g);  // ties too
+      x.push_back(v);
+      codes.push_back(quantize(v, t));
+    }
+    NetlistEmulator e(n);
+    EXPECT_EQ(e.run_values(x.data(), 700), e.run(codes.data(), 700)) << in;
+    x[3 * 300 + 1] = t.overflow == Overflow::WRAP ? 100.0 : 1e9;
+    if (t.overflow == Overflow::WRAP) {
+      EXPECT_THROW(e.run_values(x.data(), 700), Error) << in;
+      x[3 * 300 + 1] = std::nan("");
+      EXPECT_THROW(e.run_values(x.data(), 700), Error) << in;
+    } else {
+      codes[3 * 300 + 1] = t.max_raw();  // SAT: a saturated code, as quantize gives it
+      EXPECT_EQ(e.run_values(x.data(), 700), e.run(codes.data(), 700)) << in;
+    }
   }
 }
 

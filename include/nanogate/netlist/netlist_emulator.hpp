@@ -29,6 +29,14 @@ class NetlistEmulator {
   /// Throws nanogate::Error for a code outside its port type.
   std::vector<int64_t> run(const int64_t* raw, int64_t rows) const;
 
+  /// As run, from float values (rows × input_size() doubles): each cast to
+  /// its input port's type as the layer emulator casts a graph input
+  /// (quantize(v, type); for a WRAP type, a NaN or a value beyond one LSB
+  /// outside the type is refused). For netlists whose input ports are the
+  /// model's graph inputs (no host-side preprocessing). Throws nanogate::Error
+  /// naming the event, port and element of a refused value.
+  std::vector<int64_t> run_values(const double* x, int64_t rows) const;
+
   /// The lanes run() computes on: 32 when every value an output depends on
   /// fits int32, else 64 (bits).
   int lane_bits() const;
@@ -41,10 +49,14 @@ class NetlistEmulator {
 
  private:
   /// Runs events [0, rows) in chunks of `plan` on lanes of type T (int32_t
-  /// or int64_t); emit(row0, n, buf) sees each chunk's slots (value v at
-  /// buf[plan.slot[v] * chunk + r], a const T*).
-  template <class T, class Emit>
-  void run_chunks(const Plan& plan, const int64_t* raw, int64_t rows, Emit&& emit) const;
+  /// or int64_t): fill(row0, n, buf) writes each chunk's input slots, then
+  /// the program runs, then emit(row0, n, buf) sees the chunk's slots (value
+  /// v at buf[plan.slot[v] * chunk + r], a const T*).
+  template <class T, class Fill, class Emit>
+  void run_chunks(const Plan& plan, int64_t rows, Fill&& fill, Emit&& emit) const;
+  /// run (raw codes) or run_values (x) on lanes of type T.
+  template <class T>
+  std::vector<int64_t> run_lanes(const int64_t* raw, const double* x, int64_t rows) const;
   /// Compiles the program: compact, the values outputs depend on in reused
   /// slots; else every value in its own slot (run_all).
   std::shared_ptr<const Plan> make_plan(bool compact) const;
