@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Bit-exact emulation throughput on the HGQ2 jet taggers: nanogate's layer emulator
-(build/bench_emulator --threads 1, best of 5) against alkaid 0.8.2's C++ interpreter of the
-same model (`trace_model` + `trace` -> CombLogic, `predict(x, n_threads=1)`, best of 3), one
-thread each, the same events; the outputs are first checked equal event for event (nanogate
+(build/bench_emulator --threads 1 --repeat 10, best of 10) and its netlist emulator (the compiled adder
+graph, `--netlist`, after checking its outputs equal the layer emulator's; from the float
+events, `NetlistEmulator::run_values`, which casts them to the input port type as alkaid's
+`predict` does, and from the firmware input codes) against alkaid 0.8.2's C++ interpreter of the same model
+(`trace_model` + `trace` -> CombLogic, `predict(x, n_threads=1)`, best of 10), one thread
+each, the same events; the outputs are first checked equal event for event (nanogate
 `emulate` against alkaid's `predict`). Issue 16's target: >= 3x alkaid on every model.
 
 Regenerate (from the repository root, after `bash scripts/test.sh`; alkaid in its own venv,
@@ -44,8 +47,9 @@ def main():
 
     x = jsc_events(a.events)
     x64 = x.astype(np.float64)
-    print(f"{a.events} events, one thread each; events/s best of 5 (nanogate) / 3 (alkaid)")
-    print(f"{'model':12s} {'same outputs':>14s} {'nanogate ev/s':>14s} {'alkaid ev/s':>12s} {'ratio':>7s}  nanogate Dense kernels")
+    print(f"{a.events} events, one thread each; events/s best of 10 each")
+    print(f"{'model':12s} {'same outputs':>14s} {'layer ev/s':>11s} {'netlist ev/s':>13s} {'(codes in)':>11s} "
+          f"{'values':>7s} {'alkaid ev/s':>12s} {'layer':>6s} {'netlist':>8s}  nanogate Dense kernels")
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         np.save(d / "x.npy", x64)
@@ -54,18 +58,20 @@ def main():
             inp, out = trace_model(model)
             comb = trace(inp, out)
             best = 0.0
-            for _ in range(3):
+            for _ in range(10):
                 t = time.perf_counter()
                 y_alk = np.asarray(comb.predict(x64, n_threads=1)).reshape(a.events, -1)
                 best = max(best, a.events / (time.perf_counter() - t))
             run(BUILD / "nanogate", "emulate", path, "-i", d / "x.npy", "-o", d / "y.npy", "--force")
             y_ng = np.load(d / "y.npy").reshape(y_alk.shape)
             same = int((y_ng == y_alk).all(axis=1).sum())
-            ng = json.loads(run(BUILD / "bench_emulator", path, d / "x.npy", "--threads", 1).strip().splitlines()[-1])
-            rate = ng["events_per_s"]
+            ng = json.loads(run(BUILD / "bench_emulator", path, d / "x.npy", "--threads", 1, "--repeat", 10, "--netlist")
+                            .strip().splitlines()[-1])
+            rate, net, codes = ng["events_per_s"], ng["netlist_with_input_cast_events_per_s"], ng["netlist_events_per_s"]
             kernels = " ".join(f"{layer}:{k}" for layer, k in ng.get("dense", {}).items())
-            print(f"{path.stem.replace('jsc_openml_', ''):12s} {f'{same}/{a.events}':>14s} {rate:14.0f} {best:12.0f} "
-                  f"{rate / best:7.2f}  {kernels}", flush=True)
+            print(f"{path.stem.replace('jsc_openml_', ''):12s} {f'{same}/{a.events}':>14s} {rate:11.0f} {net:13.0f} "
+                  f"{codes:11.0f} {ng['netlist_values']:7d} {best:12.0f} {rate / best:6.2f} {net / best:8.2f}  {kernels}",
+                  flush=True)
 
 
 if __name__ == "__main__":
