@@ -3,6 +3,7 @@
 #include "nanogate/frontend/onnx.hpp"
 
 #include <onnx/checker.h>
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
@@ -192,6 +193,35 @@ void check_tensors(const onnx::GraphProto& g, const std::string& src) {
     }
 }
 
+/// Every default-domain node has as many inputs and outputs as its operator's
+/// schema allows at the model's opset (onnx's OpSchemaRegistry; optional ones
+/// given as empty names count). nanogate reads the inputs an op defines, so
+/// an extra one would be ignored silently (a structured-fuzz input: a
+/// LeakyRelu with a second, alpha-like tensor ran as alpha 0.01).
+void check_arity(const onnx::GraphProto& g, int64_t opset, const std::string& src) {
+  if (opset < 1) return;
+  int idx = -1;
+  for (const auto& n : g.node()) {
+    ++idx;
+    if (!is_default_domain(n.domain())) continue;
+    // the name the graph gives an unnamed node (load_onnx_bytes)
+    const std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(idx) : n.name();
+    const onnx::OpSchema* s = onnx::OpSchemaRegistry::Schema(n.op_type(), int(opset), "");
+    if (!s) continue;  // an op unknown at this opset: the op checks name it
+    const int ni = n.input_size(), no = n.output_size();
+    if (ni < s->min_input() || ni > s->max_input())
+      throw Error(src, name, n.op_type(),
+                  "has " + std::to_string(ni) + " inputs; " + n.op_type() + " (opset " + std::to_string(opset) +
+                      ") takes " + std::to_string(s->min_input()) +
+                      (s->max_input() == s->min_input() ? std::string() : " to " + std::to_string(s->max_input())));
+    if (no < s->min_output() || no > s->max_output())
+      throw Error(src, name, n.op_type(),
+                  "has " + std::to_string(no) + " outputs; " + n.op_type() + " (opset " + std::to_string(opset) +
+                      ") gives " + std::to_string(s->min_output()) +
+                      (s->max_output() == s->min_output() ? std::string() : " to " + std::to_string(s->max_output())));
+  }
+}
+
 }  // namespace
 
 Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
@@ -231,6 +261,7 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& src) {
                      "older ones through onnx's version converter)");
 
   const auto& g = model.graph();
+  check_arity(g, opset, src);
   Graph graph;
   graph.source = src;
   std::set<std::string> init_names;

@@ -268,3 +268,12 @@ def test_opset_5_initializer_with_too_much_raw_data_is_refused_before_shape_infe
     path = tmp_path / "old.onnx"
     onnx.save(m, path)
     assert_one_line_error(run_cli("inspect", path, check=False), f"{path}:", "initializer 'shape': raw_data size 12")
+
+
+def test_a_node_with_more_inputs_than_its_op_takes_is_refused(tmp_path):
+    """A LeakyRelu with a second tensor (structured-fuzz input) ran as LeakyRelu(alpha=0.01),
+    the extra input ignored; the frontend now checks every node against onnx's schema."""
+    w = numpy_helper.from_array(np.full((1, 4), 0.25, np.float32), "w")
+    path = save(tmp_path / "m.onnx", [helper.make_node("LeakyRelu", ["x", "w"], ["y"])], [w])
+    assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: node 'LeakyRelu_0' (LeakyRelu):",
+                          "has 2 inputs; LeakyRelu (opset 13) takes 1")
