@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace nanogate {
 
@@ -22,6 +23,37 @@ CastPlan::CastPlan(int from_frac, const Fixed& to) : to_(to), from_frac_(from_fr
           !(to.overflow == Overflow::WRAP || to.overflow == Overflow::SAT);
   choose_batch();
 }
+
+namespace {
+/// One code of loop kinds 1-4 in the signed integer type S (int64_t, or
+/// int32_t for loop32): v >> d rounded per Kind (1 TRN, 2 RND, 3 RND_CONV, 4
+/// no shift), then the overflow Ovf (0 signed WRAP to 8·sizeof(S) - sh bits, 1
+/// unsigned WRAP by mask, 2 SAT to [lo, hi]). Rounding decisions are sign bits
+/// of small differences (rem < 2^(bits-2), half <= 2^(bits-3)): RND: rem >=
+/// half <=> half - 1 - rem < 0; RND_CONV: rem > half || (rem == half && fl
+/// odd) <=> half - (rem + (fl & 1)) < 0.
+template <int Kind, int Ovf, class S>
+[[gnu::always_inline]] inline S round_wrap(S v, int d, S half, S low, int sh, std::make_unsigned_t<S> mask, S lo,
+                                           S hi) {
+  using U = std::make_unsigned_t<S>;
+  constexpr int top = 8 * int(sizeof(S)) - 1;
+  S r;
+  if constexpr (Kind == 1) {
+    r = v >> d;
+  } else if constexpr (Kind == 2) {
+    S fl = v >> d, rem = v & low;
+    r = fl + S(U(half - 1 - rem) >> top);
+  } else if constexpr (Kind == 3) {
+    S fl = v >> d, rem = v & low;
+    r = fl + S(U(half - (rem + (fl & 1))) >> top);
+  } else {
+    r = v;
+  }
+  if constexpr (Ovf == 0) return S(U(r) << sh) >> sh;
+  else if constexpr (Ovf == 1) return S(U(r) & mask);
+  else return std::min(std::max(r, lo), hi);
+}
+}  // namespace
 
 /// Loop kinds: 0 any (per-value operator()), 1 right shift TRN, 2 right shift
 /// RND, 3 right shift RND_CONV, 4 no shift, 5 exact left shift. Overflow kinds:
@@ -53,27 +85,9 @@ template <int Kind, int Ovf, bool Relu, class T>
     for (int64_t k = 0; k < n; ++k) {
       int64_t v = src[k];
       if constexpr (Relu) v = v > 0 ? v : 0;  // cast(0) == 0 for every type
-      int64_t r;
-      // Rounding decisions as sign bits of small differences (rem < 2^62,
-      // half <= 2^61): RND: rem >= half <=> half - 1 - rem < 0; RND_CONV:
-      // rem > half || (rem == half && fl odd) <=> half - (rem + (fl & 1)) < 0.
-      if constexpr (Kind == 1) {
-        r = v >> d;
-      } else if constexpr (Kind == 2) {
-        int64_t fl = v >> d, rem = v & low;
-        r = fl + int64_t(uint64_t(half - 1 - rem) >> 63);
-      } else if constexpr (Kind == 3) {
-        int64_t fl = v >> d, rem = v & low;
-        r = fl + int64_t(uint64_t(half - (rem + (fl & 1))) >> 63);
-      } else if constexpr (Kind == 4) {
-        r = v;
-      } else {
-        r = int64_t(uint64_t(v) << -d);
-      }
-      if constexpr (Ovf == 0) r = int64_t(uint64_t(r) << sh) >> sh;
-      else if constexpr (Ovf == 1) r = int64_t(uint64_t(r) & mask);
-      else r = std::min(std::max(r, lo), hi);
-      dst[k] = T(r);
+      // kind 5: the exact left shift, then the overflow as for "no shift"
+      if constexpr (Kind == 5) v = int64_t(uint64_t(v) << -d);
+      dst[k] = T(round_wrap<Kind == 5 ? 4 : Kind, Ovf, int64_t>(v, d, half, low, sh, mask, lo, hi));
     }
   }
 }
@@ -89,25 +103,7 @@ template <int Kind, int Ovf>
   const uint32_t mask = width >= 32 ? ~uint32_t(0) : (uint32_t(1) << width) - 1;
   const int32_t half = Kind == 2 || Kind == 3 ? int32_t(1) << (d - 1) : 0;
   const int32_t low = Kind >= 1 && Kind <= 3 ? int32_t((uint32_t(1) << d) - 1) : 0;
-  for (int64_t k = 0; k < n; ++k) {
-    const int32_t v = src[k];
-    int32_t r;
-    if constexpr (Kind == 1) {
-      r = v >> d;
-    } else if constexpr (Kind == 2) {
-      int32_t fl = v >> d, rem = v & low;
-      r = fl + int32_t(uint32_t(half - 1 - rem) >> 31);
-    } else if constexpr (Kind == 3) {
-      int32_t fl = v >> d, rem = v & low;
-      r = fl + int32_t(uint32_t(half - (rem + (fl & 1))) >> 31);
-    } else {
-      r = v;
-    }
-    if constexpr (Ovf == 0) r = int32_t(uint32_t(r) << sh) >> sh;
-    else if constexpr (Ovf == 1) r = int32_t(uint32_t(r) & mask);
-    else r = std::min(std::max(r, lo), hi);
-    dst[k] = r;
-  }
+  for (int64_t k = 0; k < n; ++k) dst[k] = round_wrap<Kind, Ovf, int32_t>(src[k], d, half, low, sh, mask, lo, hi);
 }
 
 namespace {

@@ -11,11 +11,12 @@ from test_cli_errors import assert_one_line_error
 JET = MODELS / "jet" / "qkeras_jettagging.onnx"
 
 
-def save(path, nodes, inits=(), in_shape=(1, 4), out_shape=(1, 4)):
+def save(path, nodes, inits=(), in_shape=(1, 4), out_shape=(1, 4), opset=13):
+    """A one-input (x), one-output (y) float model; opset < 7 models get IR version 3."""
     g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(in_shape))],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(out_shape))], list(inits))
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8 if opset >= 7 else 3
     onnx.save(m, path)
     return path
 
@@ -172,13 +173,7 @@ def test_names_with_control_characters_stay_one_line(tmp_path):
 
 def test_opset_6_model_with_an_undefined_input_is_refused_before_the_version_converter(tmp_path):
     """onnx's version converter dereferenced the undefined name (segfault in libonnx, fuzz finding)."""
-    g = helper.make_graph([helper.make_node("Relu", ["nope"], ["y"], name="relu")], "g",
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 6)])
-    m.ir_version = 3
-    path = tmp_path / "old.onnx"
-    onnx.save(m, path)
+    path = save(tmp_path / "old.onnx", [helper.make_node("Relu", ["nope"], ["y"], name="relu")], opset=6)
     assert_one_line_error(run_cli("inspect", path, check=False), f"{path}: node 'relu' (Relu):", "'nope' is not defined")
 
 
@@ -260,13 +255,8 @@ def test_opset_5_initializer_with_too_much_raw_data_is_refused_before_shape_infe
     converter) copied all 12 into an 8-byte buffer (heap overflow in libonnx, structured-fuzz
     finding; the sanitized CLI of CI's robustness stage reports it)."""
     shape = TensorProto(name="shape", data_type=TensorProto.INT64, raw_data=b"\x01" * 12)  # dims []: one element
-    g = helper.make_graph([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")], "g",
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], [shape])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 5)])
-    m.ir_version = 3
-    path = tmp_path / "old.onnx"
-    onnx.save(m, path)
+    path = save(tmp_path / "old.onnx", [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")], [shape],
+                opset=5)
     assert_one_line_error(run_cli("inspect", path, check=False), f"{path}:", "initializer 'shape': raw_data size 12")
 
 
